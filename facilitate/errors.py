@@ -1,0 +1,32 @@
+"""The one error type of the domain: a refusal with a stable code and a French message."""
+
+MESSAGES = {
+    "invalid_payload": "Message mal formé : un champ manque ou n'a pas le bon type.",
+    "text_empty": "Le texte est vide.",
+    "text_too_long": "Le texte dépasse {limit} caractères.",
+    "unknown_session": "Aucune séance ne correspond à ce code.",
+    "unknown_kit": "Ce déroulé de séance n'existe pas.",
+    "bad_role": "Rôle inconnu : participant, tableau ou animation.",
+    "bad_key": "Clé d'animation absente ou incorrecte.",
+    "not_joined": "Rejoignez d'abord la séance.",
+    "forbidden": "Cette action est réservée à l'animation.",
+    "unknown_phase": "Cette étape n'existe pas dans le déroulé.",
+    "unknown_note": "Ce post-it n'existe pas dans cette séance.",
+    "note_id_taken": "Un autre post-it porte déjà cet identifiant.",
+    "session_closed": "La séance est close : plus rien ne peut être ajouté.",
+    "unknown_event": "Action inconnue.",
+    "server_error": "Erreur du serveur : rien n'a été enregistré, réessayez.",
+}
+
+
+class Refusal(Exception):
+    """Raised when a request breaks a rule; nothing has been written."""
+
+    def __init__(self, code: str, **details: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = MESSAGES[code].format(**details)
+
+    def as_dict(self) -> dict:
+        """The wire form, shared by Socket.IO acks and HTTP error bodies."""
+        return {"code": self.code, "message": self.message}

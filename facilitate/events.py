@@ -1,0 +1,188 @@
+"""Socket.IO events: each handler parses its payload, calls the store, then pushes.
+
+Handlers return their ack. Every one of them, and any event the server does not know, answers
+`{"ok": true, ...}` or `{"ok": false, "error": {"code", "message"}}`: nothing escapes as a crash.
+"""
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app, request
+from flask_socketio import join_room, leave_room
+
+from . import views
+from .app import socketio
+from .errors import Refusal
+from .push import room
+from .web import facilitator_cookie
+from .workshop import ROLES, clean_note_id, clean_text, normalise_code
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Seat:
+    """Who a connection is in the room: one role in one workshop, nothing about the person."""
+
+    code: str
+    role: str
+
+
+def services():
+    return current_app.extensions["facilitate"]
+
+
+def acknowledged(event: str, *roles: str) -> Callable:
+    """Register a handler for `event`, open to `roles` (any joined role when none are given)."""
+
+    def register(handler: Callable) -> Callable:
+        @socketio.on(event)
+        @functools.wraps(handler)
+        def run(payload=None):
+            try:
+                if payload is None:
+                    payload = {}
+                if not isinstance(payload, dict):
+                    raise Refusal("invalid_payload")
+                seat = None if event == "join" else _seat(roles)
+                return {"ok": True, **handler(payload, seat)}
+            except Refusal as refusal:
+                return {"ok": False, "error": refusal.as_dict()}
+            except Exception:  # the ack must still go out; log the fault, never the payload
+                log.exception("event %s failed", event)
+                return {"ok": False, "error": Refusal("server_error").as_dict()}
+
+        return run
+
+    return register
+
+
+def _seat(roles: tuple[str, ...]) -> Seat:
+    seat = services().seats.get(request.sid)
+    if seat is None:
+        raise Refusal("not_joined")
+    if roles and seat.role not in roles:
+        raise Refusal("forbidden")
+    return seat
+
+
+@socketio.on("*")
+def unknown_event(event, *_args):
+    """Sent by nobody we know: any other event name still gets a clear refusal."""
+    return {"ok": False, "error": Refusal("unknown_event").as_dict()}
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args) -> None:
+    """A connection closed: forget its seat and update the count of phones."""
+    seat = services().seats.pop(request.sid, None)
+    if seat and seat.role == views.PARTICIPANT:
+        _count_phones(seat.code)
+
+
+@acknowledged("join")
+def join(payload: dict, _seat: Seat | None) -> dict:
+    """Sent by every screen on connection and reconnection; answers with a full snapshot."""
+    code, role = normalise_code(payload.get("code")), payload.get("role")
+    if role not in ROLES:
+        raise Refusal("bad_role")
+    store = services().store
+    ack = {}
+    if role == views.FACILITATOR:
+        key = payload.get("key") or request.cookies.get(facilitator_cookie(code))
+        if not store.is_facilitator(code, key):
+            raise Refusal("bad_key")
+    elif role == views.PARTICIPANT:
+        ack["token"] = store.participant(code, payload.get("token"))
+    _take_seat(Seat(code, role))
+    return {**ack, "state": _state(code, role)}
+
+
+def _take_seat(seat: Seat) -> None:
+    seats = services().seats
+    old = seats.get(request.sid)
+    if old:
+        leave_room(room(old.code, old.role))
+    seats[request.sid] = seat
+    # In the room before the snapshot is read: no change can fall between the two.
+    join_room(room(seat.code, seat.role))
+    for changed in {old.code if old and old.role == views.PARTICIPANT else None, seat.code}:
+        if changed:
+            _count_phones(changed)
+
+
+def _phones(code: str) -> int:
+    seats = services().seats.values()
+    return sum(1 for s in seats if s.code == code and s.role == views.PARTICIPANT)
+
+
+def _count_phones(code: str) -> None:
+    services().pusher.count_phones(code, _phones(code))
+
+
+def _state(code: str, role: str) -> dict:
+    return views.state_for(role, services().store.snapshot(code), _phones(code))
+
+
+@acknowledged("sync")
+def sync(_payload: dict, seat: Seat) -> dict:
+    """Sent by a screen that saw a gap in `rev`; answers with a fresh snapshot."""
+    return {"state": _state(seat.code, seat.role)}
+
+
+def _write_and_push(seat: Seat, write: Callable):
+    """Run one write and push its change while holding the write lock, so pushes keep rev order."""
+    s = services()
+    with s.store.lock:
+        result = write(s.store)
+        change = result[1] if isinstance(result, tuple) else result
+        if change is not None:
+            s.pusher.push(seat.code, change)
+    return result
+
+
+@acknowledged("note_add", views.PARTICIPANT)
+def note_add(payload: dict, seat: Seat) -> dict:
+    """Sent by participants to post a note; the board and the console get it at once."""
+    text, note_id = clean_text(payload.get("text")), clean_note_id(payload.get("id"))
+    note, _change = _write_and_push(seat, lambda st: st.add_note(seat.code, note_id, text))
+    return {"note": views.note_for_board(note)}
+
+
+@acknowledged("note_hide", views.FACILITATOR)
+def note_hide(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to take a note off every screen and out of the minutes."""
+    note_id = payload.get("note_id")
+    if not isinstance(note_id, str):
+        raise Refusal("invalid_payload")
+    _write_and_push(seat, lambda st: st.hide_note(seat.code, note_id))
+    return {}
+
+
+@acknowledged("phase_set", views.FACILITATOR)
+def phase_set(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to move to a phase; every screen follows."""
+    phase = payload.get("phase")
+    if not isinstance(phase, str):
+        raise Refusal("invalid_payload")
+    _write_and_push(seat, lambda st: st.set_phase(seat.code, phase))
+    return {"phase": phase}
+
+
+@acknowledged("notes_hold_set", views.FACILITATOR)
+def notes_hold_set(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to hold new notes off the board while people write, or stop."""
+    hold = payload.get("hold")
+    if not isinstance(hold, bool):
+        raise Refusal("invalid_payload")
+    _write_and_push(seat, lambda st: st.set_hold(seat.code, hold))
+    return {"hold": hold}
+
+
+@acknowledged("notes_reveal", views.FACILITATOR)
+def notes_reveal(_payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to put every held note on the board at once, shuffled."""
+    change = _write_and_push(seat, lambda st: st.reveal(seat.code))
+    return {"revealed": len(change.data["notes"])}

@@ -1,0 +1,89 @@
+"""Every committed change ends here: at once to the board and the console, batched to phones.
+
+One batch a second per workshop costs N deliveries for N phones, however many notes arrive, where
+a broadcast per note would cost N x N.
+"""
+
+import threading
+from collections import defaultdict
+
+from . import views
+from .workshop import Change
+
+SERVER_EVENTS = (
+    "note_added",
+    "notes_pending",
+    "notes_revealed",
+    "note_hidden",
+    "notes_hold_changed",
+    "phase_changed",
+    "batch",
+    "presence",
+)
+
+
+def room(code: str, role: str) -> str:
+    """The Socket.IO room of one role in one workshop."""
+    return f"{code}:{role}"
+
+
+class Pusher:
+    """Sends changes to the rooms; holds the phones' pending batches between two ticks."""
+
+    def __init__(self, socketio, interval: float) -> None:
+        self.socketio = socketio
+        self.interval = interval
+        self.changes: dict[str, list[dict]] = defaultdict(list)
+        self.batch_rev: dict[str, int] = {}
+        self.sent_rev: dict[str, int] = {}
+        self.presence: dict[str, int] = {}
+        self.started = False
+        self.lock = threading.Lock()  # push (handlers) and flush (the ticker) share the batches
+
+    def push(self, code: str, change: Change) -> None:
+        """Deliver one committed change to every screen whose view shows it."""
+        emit = self.socketio.emit
+        emit(*views.board_update(change), to=room(code, views.BOARD))
+        emit(*views.facilitator_update(change), to=room(code, views.FACILITATOR))
+        now = views.phone_now(change)
+        if now:
+            emit(*now, to=room(code, views.PARTICIPANT))
+        later = views.phone_change(change)
+        if later:
+            with self.lock:
+                self.sent_rev.setdefault(code, change.rev - 1)
+                self.changes[code].append(later)
+                self.batch_rev[code] = change.rev
+        self._ensure_ticking()
+
+    def count_phones(self, code: str, phones: int) -> None:
+        """Note the number of phones connected; the board hears of it at the next tick."""
+        with self.lock:
+            self.presence[code] = phones
+        self._ensure_ticking()
+
+    def flush(self) -> None:
+        """Send every pending batch and presence count now."""
+        with self.lock:
+            changes, self.changes = self.changes, defaultdict(list)
+            batches = [(code, self._batch(code, items)) for code, items in changes.items()]
+            presence, self.presence = self.presence, {}
+        for code, payload in batches:
+            self.socketio.emit("batch", payload, to=room(code, views.PARTICIPANT))
+        for code, phones in presence.items():
+            for role in (views.BOARD, views.FACILITATOR):
+                self.socketio.emit("presence", {"participants": phones}, to=room(code, role))
+
+    def _batch(self, code: str, items: list[dict]) -> dict:
+        since, self.sent_rev[code] = self.sent_rev[code], self.batch_rev[code]
+        return {"since": since, "rev": self.batch_rev[code], "changes": items}
+
+    def _ensure_ticking(self) -> None:
+        if not self.started:
+            self.started = True
+            self.socketio.start_background_task(self._tick)
+
+    def _tick(self) -> None:
+        while True:
+            self.socketio.sleep(self.interval)
+            self.flush()

@@ -1,0 +1,38 @@
+"""The real server. The only module that knows eventlet: it patches before anything else loads."""
+
+import os
+
+ASYNC_MODE = os.environ.get("FACILITATE_ASYNC_MODE", "eventlet")
+if ASYNC_MODE == "eventlet":
+    # psycopg's C wait does not yield to eventlet: one slow query would stall every phone.
+    os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+    import eventlet
+
+    eventlet.monkey_patch()
+elif ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from .network import public_url  # noqa: E402
+
+
+def serve(host: str, port: int) -> int:
+    """Run the real-time server until interrupted."""
+    from .app import create_app, socketio
+
+    overrides = {"ASYNC_MODE": ASYNC_MODE}
+    if not os.environ.get("FACILITATE_PUBLIC_URL"):
+        overrides["PUBLIC_URL"] = public_url(host, port)
+    app = create_app(overrides)
+    local = f"http://{'localhost' if host in ('0.0.0.0', '::') else host}:{port}"
+    print("facilitate : serveur prêt.", flush=True)
+    print(f"  Animation (sur cet ordinateur) : {local}/animer", flush=True)
+    print(f"  Téléphones (même réseau)       : {app.config['PUBLIC_URL']}", flush=True)
+    database = make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
+    print(f"  Données : {database}", flush=True)
+    # log_output=False: no access log, so no IP address or browser signature is ever written.
+    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
+    return 0

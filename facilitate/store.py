@@ -1,0 +1,312 @@
+"""Storage: SQLAlchemy 2 models and one short unit of work per operation.
+
+Every write commits before it returns, so that an adapter acknowledges only what is on disk.
+Nothing here stores an author, an address or a time finer than the day.
+"""
+
+import datetime
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from . import workshop as rules
+from .errors import Refusal
+from .kits import Kit
+from .workshop import Change, Note, Snapshot, Workshop
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class WorkshopRow(Base):
+    __tablename__ = "workshops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kit_id: Mapped[str] = mapped_column(String(100))
+    kit_json: Mapped[str] = mapped_column(Text)
+    phase: Mapped[str] = mapped_column(String(100))
+    hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    rev: Mapped[int] = mapped_column(Integer, default=0)
+    key_digest: Mapped[str] = mapped_column(String(64))
+    opened_on: Mapped[datetime.date] = mapped_column(Date)
+
+
+class ParticipantRow(Base):
+    """A phone's keyed token hash, for its identity across reconnections; linked to no note."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class NoteRow(Base):
+    __tablename__ = "notes"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    sort_key: Mapped[int] = mapped_column(Integer)
+    revealed: Mapped[bool] = mapped_column(Boolean, default=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+def engine_for(url: str):
+    """An engine with the settings each backend needs to be safe under many writers."""
+    if url.startswith("postgres://"):  # PaaS spelling; SQLAlchemy only knows postgresql://
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers run beside the writer; NORMAL sync survives a killed process.
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "foreign_keys=ON",
+        "synchronous=NORMAL",
+        "busy_timeout=5000",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _note(row: NoteRow) -> Note:
+    return Note(row.id, row.text, row.sort_key, row.revealed, row.hidden)
+
+
+def _workshop(row: WorkshopRow) -> Workshop:
+    kit = Kit.from_dict(json.loads(row.kit_json))
+    return Workshop(row.code, row.title, kit, row.phase, row.hold, row.closed, row.rev)
+
+
+class Store:
+    """The workshops' database. Writes are serialised by `lock`, which the caller holds."""
+
+    def __init__(self, url: str, secret_key: str) -> None:
+        self.engine = engine_for(url)
+        self.unit = sessionmaker(self.engine, expire_on_commit=False)
+        self.secret_key = secret_key
+        # Every write holds this lock. Under eventlet it is a green lock (made after
+        # monkey-patching): a writer waiting on SQLite's own lock would freeze the whole server.
+        # Re-entrant, so that an adapter can hold it around a write and its push, keeping the
+        # pushes in revision order.
+        self.lock = threading.RLock()
+
+    def create_schema(self) -> None:
+        """Create the tables that do not exist yet."""
+        Base.metadata.create_all(self.engine)
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        with self.lock, self.unit.begin() as tx:
+            yield tx
+
+    def _row(self, tx: Session, code: str, *, for_write: bool = False) -> WorkshopRow:
+        query = select(WorkshopRow).where(WorkshopRow.code == code)
+        row = tx.scalars(query.with_for_update() if for_write else query).one_or_none()
+        if row is None:
+            raise Refusal("unknown_session")
+        return row
+
+    def _open_row(self, tx: Session, code: str) -> WorkshopRow:
+        row = self._row(tx, code, for_write=True)
+        if row.closed:
+            raise Refusal("session_closed")
+        return row
+
+    def _bump(self, tx: Session, row: WorkshopRow) -> int:
+        """Next revision, taken atomically in the database so processes never share one."""
+        rev = tx.execute(
+            update(WorkshopRow)
+            .where(WorkshopRow.id == row.id)
+            .values(rev=WorkshopRow.rev + 1)
+            .returning(WorkshopRow.rev)
+        ).scalar_one()
+        row.rev = rev
+        return rev
+
+    def open_workshop(self, kit: Kit, title: str) -> tuple[str, str]:
+        """Store a new workshop; return its code and the facilitator key (kept nowhere else)."""
+        key = rules.new_secret()
+        for _ in range(20):
+            code = rules.new_code()
+            try:
+                with self._write() as tx:
+                    tx.add(self._new_row(kit, title, code, key))
+                return code, key
+            except IntegrityError:  # code already taken: draw again
+                continue
+        raise RuntimeError("no free session code after 20 draws")
+
+    def _new_row(self, kit: Kit, title: str, code: str, key: str) -> WorkshopRow:
+        return WorkshopRow(
+            code=code,
+            title=title,
+            kit_id=kit.id,
+            kit_json=json.dumps(kit.to_dict(), ensure_ascii=False),
+            phase=kit.phases[0].id,
+            hold=kit.phases[0].hold,
+            closed=False,
+            rev=0,
+            key_digest=rules.digest(self.secret_key, key),
+            opened_on=datetime.date.today(),
+        )
+
+    def snapshot(self, code: str) -> Snapshot:
+        """The workshop and all its notes, in board order."""
+        with self.unit() as tx:
+            row = self._row(tx, code)
+            notes = tx.scalars(
+                select(NoteRow)
+                .where(NoteRow.workshop_id == row.id)
+                .order_by(NoteRow.sort_key, NoteRow.id)
+            )
+            return Snapshot(_workshop(row), tuple(_note(n) for n in notes))
+
+    def is_facilitator(self, code: str, key: object) -> bool:
+        """Whether `key` is this workshop's facilitator key."""
+        if not isinstance(key, str) or not key:
+            return False
+        with self.unit() as tx:
+            return rules.same_digest(self.secret_key, key, self._row(tx, code).key_digest)
+
+    def participant(self, code: str, token: object) -> str:
+        """The token a phone keeps: the one it sent if this workshop knows it, else a new one."""
+        with self.unit() as tx:
+            row = self._row(tx, code)
+            if isinstance(token, str) and 0 < len(token) <= 64 and self._knows(tx, row.id, token):
+                return token
+        with self._write() as tx:
+            token = rules.new_secret()
+            digest = rules.digest(self.secret_key, token)
+            tx.add(ParticipantRow(workshop_id=row.id, token_digest=digest))
+            return token
+
+    def _knows(self, tx: Session, workshop_id: int, token: str) -> bool:
+        digest = rules.digest(self.secret_key, token)
+        found = tx.scalar(
+            select(ParticipantRow.id).where(
+                ParticipantRow.workshop_id == workshop_id, ParticipantRow.token_digest == digest
+            )
+        )
+        return found is not None
+
+    def add_note(self, code: str, note_id: str, text: str) -> tuple[Note, Change | None]:
+        """Store a note once; a resend of the same id returns the stored note and no change."""
+        try:
+            with self._write() as tx:
+                row = self._open_row(tx, code)
+                existing = tx.get(NoteRow, (row.id, note_id))
+                if existing is not None:
+                    return self._resent(existing, text)
+                note = NoteRow(
+                    workshop_id=row.id,
+                    id=note_id,
+                    text=text,
+                    sort_key=rules.new_sort_key(),
+                    revealed=not row.hold,
+                )
+                tx.add(note)
+                tx.flush()
+                rev = self._bump(tx, row)
+                pending = self._pending(tx, row.id)
+                stored = _note(note)
+                return stored, Change(rev, "note_added", {"note": stored, "pending": pending})
+        except IntegrityError:  # the same id committed by a racing resend in another process
+            with self.unit() as tx:
+                row = self._row(tx, code)
+                return self._resent(tx.get(NoteRow, (row.id, note_id)), text)
+
+    @staticmethod
+    def _resent(existing: NoteRow, text: str) -> tuple[Note, None]:
+        if existing.text != text:
+            raise Refusal("note_id_taken")
+        return _note(existing), None
+
+    @staticmethod
+    def _pending(tx: Session, workshop_id: int) -> int:
+        return tx.scalar(
+            select(func.count())
+            .select_from(NoteRow)
+            .where(NoteRow.workshop_id == workshop_id, ~NoteRow.revealed, ~NoteRow.hidden)
+        )
+
+    def hide_note(self, code: str, note_id: str) -> Change:
+        """Take a note off every screen and out of the minutes."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            note = tx.get(NoteRow, (row.id, note_id))
+            if note is None or note.hidden:
+                raise Refusal("unknown_note")
+            note.hidden = True
+            rev = self._bump(tx, row)
+            return Change(
+                rev, "note_hidden", {"note_id": note_id, "pending": self._pending(tx, row.id)}
+            )
+
+    def set_phase(self, code: str, phase_id: str) -> Change:
+        """Move the workshop to one of its kit's phases."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            kit = Kit.from_dict(json.loads(row.kit_json))
+            if kit.phase(phase_id) is None:
+                raise Refusal("unknown_phase")
+            row.phase = phase_id
+            return Change(self._bump(tx, row), "phase_changed", {"phase": phase_id})
+
+    def set_hold(self, code: str, hold: bool) -> Change:
+        """Hold new notes back from the board, or stop holding and reveal the held ones."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            row.hold = hold
+            revealed = () if hold else self._reveal(tx, row.id)
+            rev = self._bump(tx, row)
+            return Change(rev, "hold_changed", {"hold": hold, "notes": revealed})
+
+    def reveal(self, code: str) -> Change:
+        """Send every held note to the board at once."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            revealed = self._reveal(tx, row.id)
+            return Change(self._bump(tx, row), "notes_revealed", {"notes": revealed})
+
+    @staticmethod
+    def _reveal(tx: Session, workshop_id: int) -> tuple[Note, ...]:
+        held = tx.scalars(
+            select(NoteRow)
+            .where(NoteRow.workshop_id == workshop_id, ~NoteRow.revealed, ~NoteRow.hidden)
+            .order_by(NoteRow.sort_key, NoteRow.id)
+        ).all()
+        for note in held:
+            note.revealed = True
+        return tuple(_note(n) for n in held)

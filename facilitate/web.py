@@ -1,0 +1,196 @@
+"""HTTP routes: the pages, the session API and the QR code."""
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from .errors import Refusal
+from .qr import qr_svg
+from .workshop import clean_title, normalise_code
+
+bp = Blueprint("web", __name__)
+
+
+def services():
+    return current_app.extensions["facilitate"]
+
+
+def facilitator_cookie(code: str) -> str:
+    """The name of the HttpOnly cookie holding a workshop's facilitator key."""
+    return f"facilitate_key_{code}"
+
+
+def base_url() -> str:
+    """The address phones use: the configured public URL, else the one this request came to."""
+    return (current_app.config["PUBLIC_URL"] or request.host_url).rstrip("/")
+
+
+def links(code: str, key: str) -> dict:
+    """The addresses of a workshop, as the API and the CLI print them."""
+    base = base_url()
+    return {
+        "code": code,
+        "join_url": base + url_for("web.phone", code=code),
+        "board_url": base + url_for("web.board", code=code),
+        "facilitator_url": base + url_for("web.console", code=code, key=key),
+        "facilitator_key": key,
+    }
+
+
+def open_workshop(kit_id: object, title: object) -> tuple[str, str]:
+    """Validate and store a new workshop; return its code and facilitator key."""
+    kit = services().kits.get(kit_id) if isinstance(kit_id, str) else None
+    if kit is None:
+        raise Refusal("unknown_kit")
+    return services().store.open_workshop(kit, clean_title(title, kit))
+
+
+def known_code(code: str) -> str:
+    """The workshop's code in canonical form; a 404 page when there is no such workshop."""
+    code = normalise_code(code)
+    services().store.snapshot(code)  # raises unknown_session
+    return code
+
+
+@bp.errorhandler(Refusal)
+def refused(refusal: Refusal):
+    """A refusal on an API route is JSON; on a page it is a French error page."""
+    status = 404 if refusal.code == "unknown_session" else 400
+    if request.path.startswith("/api/"):
+        return jsonify(error=refusal.as_dict()), status
+    return render_template(
+        "error.html", title="Séance introuvable", message=refusal.message
+    ), status
+
+
+@bp.get("/")
+def home():
+    """The page a participant reaches by typing the address: enter the session code."""
+    return render_template("join_code.html")
+
+
+@bp.get("/j")
+def join_form():
+    """The code form's target: go to that workshop's phone page."""
+    code = request.args.get("code", "")
+    try:
+        return redirect(url_for("web.phone", code=known_code(code)))
+    except Refusal as refusal:
+        return render_template("join_code.html", error=refusal.message), 404
+
+
+@bp.get("/j/<code>")
+def phone(code: str):
+    """The participant's phone page, what the QR code points to."""
+    return render_template("phone.html", workshop=_workshop(known_code(code)))
+
+
+@bp.get("/b/<code>")
+def board(code: str):
+    """The projector page."""
+    code = known_code(code)
+    join_url = base_url() + url_for("web.phone", code=code)
+    return render_template(
+        "board.html",
+        workshop=_workshop(code),
+        join_url=join_url,
+        join_host=urlsplit(join_url).netloc,
+        qr_url=url_for("web.qr", code=code),
+    )
+
+
+@bp.get("/f/<code>")
+def console(code: str):
+    """The facilitator's console; the key in the address becomes an HttpOnly cookie."""
+    code = known_code(code)
+    key = request.args.get("key")
+    if key is not None:
+        return _keep_key(code, key)
+    if not services().store.is_facilitator(code, request.cookies.get(facilitator_cookie(code))):
+        message = Refusal("bad_key").message + " Ouvrez l'adresse d'animation reçue à l'ouverture."
+        return render_template("error.html", title="Accès refusé", message=message), 403
+    return render_template(
+        "console.html",
+        workshop=_workshop(code),
+        join_url=base_url() + url_for("web.phone", code=code),
+        board_url=url_for("web.board", code=code),
+    )
+
+
+def _keep_key(code: str, key: str):
+    if not services().store.is_facilitator(code, key):
+        message = Refusal("bad_key").message
+        return render_template("error.html", title="Accès refusé", message=message), 403
+    # The address is cleaned so the key does not stay on screen or in the history.
+    response = redirect(url_for("web.console", code=code), code=303)
+    response.set_cookie(
+        facilitator_cookie(code),
+        key,
+        max_age=60 * 60 * 24 * 30,
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure,
+    )
+    return response
+
+
+def _workshop(code: str):
+    return services().store.snapshot(code).workshop
+
+
+@bp.get("/animer")
+def start():
+    """The facilitator's start page: every kit with its agenda, and the form to open one."""
+    return render_template("start.html", kits=_kit_cards())
+
+
+@bp.post("/animer")
+def start_open():
+    """The start form's target: open the workshop and go to its console."""
+    try:
+        code, key = open_workshop(request.form.get("kit"), request.form.get("title"))
+    except Refusal as refusal:
+        return render_template("start.html", kits=_kit_cards(), error=refusal.message), 400
+    return _keep_key(code, key)
+
+
+def _kit_cards() -> list[dict]:
+    return [
+        {
+            "id": kit.id,
+            "title": kit.title,
+            "description": kit.description,
+            "audience": kit.audience,
+            "phases": [
+                {"title": p.title, "kind": p.kind, "minutes": p.minutes} for p in kit.phases
+            ],
+        }
+        for kit in services().kits.values()
+    ]
+
+
+@bp.post("/api/sessions")
+def api_open():
+    """Open a workshop from a kit: `{"kit", "title"?}`; answers its addresses and key."""
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise Refusal("invalid_payload")
+    code, key = open_workshop(payload.get("kit"), payload.get("title"))
+    return jsonify(links(code, key)), 201
+
+
+@bp.get("/api/sessions/<code>/qr.svg")
+def qr(code: str):
+    """The QR code of the phone page's address."""
+    code = known_code(code)
+    svg = qr_svg(base_url() + url_for("web.phone", code=code))
+    return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "max-age=3600"})

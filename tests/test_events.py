@@ -1,0 +1,226 @@
+"""The Socket.IO protocol through the test client, on SQLite and PostgreSQL."""
+
+import uuid
+
+import pytest
+from helpers import received
+
+from facilitate.app import create_app, socketio
+
+
+def note(sio, text="Les transmissions du soir sont trop courtes", note_id=None):
+    payload = {"text": text, "id": note_id or str(uuid.uuid4())}
+    return sio.emit("note_add", payload, callback=True)
+
+
+def test_participant_join_gives_snapshot_and_token(phone):
+    ack = phone.ack
+    assert ack["token"] and ack["state"]["rev"] == 0
+    state = ack["state"]
+    assert state["title"] == "Atelier test" and state["phase"] == "regles"
+    kinds = {p["kind"] for p in state["phases"]}
+    assert {"vote", "grid", "notes"} <= kinds
+    assert state["notes"] == []
+
+
+def test_rejoin_with_token_keeps_it(connect, workshop, phone):
+    token = phone.ack["token"]
+    again = connect({"code": workshop["code"], "role": "participant", "token": token})
+    assert again.ack["token"] == token
+    stranger = connect({"code": workshop["code"], "role": "participant", "token": "made-up"})
+    assert stranger.ack["token"] not in (token, "made-up")
+
+
+def test_code_is_case_insensitive(connect, workshop):
+    sio = connect({"code": f" {workshop['code'].lower()} ", "role": "board"})
+    assert sio.ack["state"]["code"] == workshop["code"]
+
+
+@pytest.mark.parametrize(
+    "payload, code",
+    [
+        ({"code": "ZZZZZZ", "role": "participant"}, "unknown_session"),
+        ({"code": "nope", "role": "participant"}, "unknown_session"),
+        ({"code": 12, "role": "participant"}, "invalid_payload"),
+        ({"role": "participant"}, "invalid_payload"),
+        ({"code": None, "role": "board"}, "invalid_payload"),
+        ("a string", "invalid_payload"),
+        ([1, 2], "invalid_payload"),
+        ({"code": "WORKSHOP", "role": "admin"}, "bad_role"),
+        ({"code": "WORKSHOP", "role": "facilitator"}, "bad_key"),
+        ({"code": "WORKSHOP", "role": "facilitator", "key": "wrong"}, "bad_key"),
+        ({"code": "WORKSHOP", "role": "facilitator", "key": 5}, "bad_key"),
+    ],
+)
+def test_join_refusals(connect, workshop, payload, code):
+    if isinstance(payload, dict) and payload.get("code") == "WORKSHOP":
+        payload = {**payload, "code": workshop["code"]}
+    sio = connect()
+    ack = sio.emit("join", payload, callback=True)
+    assert ack["ok"] is False and ack["error"]["code"] == code
+    assert ack["error"]["message"]  # a French sentence for the phone to show
+    assert sio.emit("sync", {}, callback=True)["error"]["code"] == "not_joined"
+
+
+def test_note_reaches_board_and_console_not_phones(phone, board, console, connect, workshop):
+    other = connect({"code": workshop["code"], "role": "participant"})
+    ack = note(phone, "  Trop d'interruptions pendant les soins  ")
+    assert ack["ok"] and ack["note"]["text"] == "Trop d'interruptions pendant les soins"
+    [(_, seen)] = received(board, "note_added")
+    assert seen == {"rev": 1, "note": ack["note"]}
+    [(_, seen)] = received(console, "note_added")
+    assert seen["note"]["held"] is False and seen["rev"] == 1
+    assert received(other) == []  # other phones never see a note arrive
+
+
+def test_resend_with_same_id_stores_one_note(phone, board, console):
+    note_id = str(uuid.uuid4())
+    first, second = note(phone, "Pause", note_id), note(phone, "Pause", note_id)
+    assert first == second and first["note"]["id"] == note_id
+    assert len(received(board, "note_added")) == 1
+    assert len(console.emit("sync", {}, callback=True)["state"]["notes"]) == 1
+
+
+def test_same_id_with_other_text_is_refused(phone):
+    note_id = str(uuid.uuid4())
+    note(phone, "Premier texte", note_id)
+    assert note(phone, "Autre texte", note_id)["error"]["code"] == "note_id_taken"
+
+
+@pytest.mark.parametrize(
+    "payload, code",
+    [
+        ({"text": ""}, "text_empty"),
+        ({"text": "   \n\t "}, "text_empty"),
+        ({"text": "x" * 501}, "text_too_long"),
+        ({"text": 42}, "invalid_payload"),
+        ({"text": None}, "invalid_payload"),
+        ({}, "invalid_payload"),
+        ({"text": "ok", "id": "not-a-uuid"}, "invalid_payload"),
+        ({"text": "ok", "id": 7}, "invalid_payload"),
+        ("texte seul", "invalid_payload"),
+    ],
+)
+def test_note_refusals_write_nothing(phone, console, payload, code):
+    ack = phone.emit("note_add", payload, callback=True)
+    assert ack == {"ok": False, "error": {"code": code, "message": ack["error"]["message"]}}
+    assert received(console, "note_added") == []
+    assert console.emit("sync", {}, callback=True)["state"]["rev"] == 0
+
+
+def test_five_hundred_characters_is_fine(phone):
+    assert note(phone, "é" * 500)["ok"]
+
+
+@pytest.mark.parametrize("event", ["note_hide", "phase_set", "notes_hold_set", "notes_reveal"])
+def test_facilitator_events_refused_to_phone_and_board(phone, board, event):
+    for sio in (phone, board):
+        ack = sio.emit(event, {"phase": "idees", "note_id": "x", "hold": True}, callback=True)
+        assert ack["error"]["code"] == "forbidden"
+
+
+def test_board_may_not_post(board):
+    assert note(board)["error"]["code"] == "forbidden"
+
+
+def test_unknown_event_gets_a_refusal(phone):
+    ack = phone.emit("drop_tables", {"x": 1}, callback=True)
+    assert ack["error"]["code"] == "unknown_event"
+
+
+def test_phase_set_reaches_everyone(app, phone, board, console):
+    ack = console.emit("phase_set", {"phase": "idees"}, callback=True)
+    assert ack == {"ok": True, "phase": "idees"}
+    for sio in (phone, board, console):
+        assert received(sio, "phase_changed") == [("phase_changed", {"rev": 1, "phase": "idees"})]
+    app.extensions["facilitate"].pusher.flush()
+    [(_, batch)] = received(phone, "batch")
+    assert batch == {"since": 0, "rev": 1, "changes": [{"type": "phase", "phase": "idees"}]}
+    bad = console.emit("phase_set", {"phase": "nowhere"}, callback=True)
+    assert bad["error"]["code"] == "unknown_phase"
+
+
+def test_hide_note_leaves_every_screen(app, phone, board, console, connect, workshop):
+    kept, gone = note(phone, "Garder")["note"], note(phone, "Retirer")["note"]
+    received(board)
+    assert console.emit("note_hide", {"note_id": gone["id"]}, callback=True)["ok"]
+    [(_, hidden)] = received(board, "note_hidden")
+    assert hidden["note_id"] == gone["id"] and hidden["rev"] == 3
+    for role, key in (("board", None), ("facilitator", workshop["facilitator_key"])):
+        fresh = connect({"code": workshop["code"], "role": role, "key": key})
+        assert [n["id"] for n in fresh.ack["state"]["notes"]] == [kept["id"]]
+    again = console.emit("note_hide", {"note_id": gone["id"]}, callback=True)
+    assert again["error"]["code"] == "unknown_note"
+    app.extensions["facilitate"].pusher.flush()
+    [(_, batch)] = received(phone, "batch")
+    assert {"type": "note_hidden", "note_id": gone["id"]} in batch["changes"]
+
+
+def test_hold_keeps_notes_off_the_board_until_revealed(phone, board, console, connect, workshop):
+    assert console.emit("notes_hold_set", {"hold": True}, callback=True)["ok"]
+    received(board), received(console)
+    texts = [f"Idée {i}" for i in range(6)]
+    for text in texts:
+        note(phone, text)
+    on_board = received(board)
+    assert {name for name, _ in on_board} == {"notes_pending"}
+    assert on_board[-1][1]["pending"] == 6
+    assert all("text" not in str(payload) for _, payload in on_board)
+    assert all(p["note"]["held"] for _, p in received(console, "note_added"))
+    late = connect({"code": workshop["code"], "role": "board"})
+    assert late.ack["state"]["notes"] == [] and late.ack["state"]["pending"] == 6
+
+    ack = console.emit("notes_reveal", {}, callback=True)
+    assert ack == {"ok": True, "revealed": 6}
+    [(_, revealed)] = received(board, "notes_revealed")
+    assert sorted(n["text"] for n in revealed["notes"]) == texts
+    assert set(revealed["notes"][0]) == {"id", "text"}
+
+
+def test_turning_hold_off_reveals_held_notes(phone, board, console):
+    console.emit("notes_hold_set", {"hold": True}, callback=True)
+    note(phone, "Tenue")
+    received(board)
+    console.emit("notes_hold_set", {"hold": False}, callback=True)
+    [(_, changed)] = received(board, "notes_hold_changed")
+    assert changed["hold"] is False and [n["text"] for n in changed["notes"]] == ["Tenue"]
+
+
+def test_board_order_is_not_arrival_order(phone, connect, workshop):
+    texts = [f"Post-it numéro {i:02d}" for i in range(30)]
+    for text in texts:
+        note(phone, text)
+    board = connect({"code": workshop["code"], "role": "board"})
+    shown = [n["text"] for n in board.ack["state"]["notes"]]
+    assert sorted(shown) == texts and shown != texts  # 1 chance in 30! of a false failure
+
+
+def test_rev_grows_by_one_per_change(phone, console):
+    revs = []
+    for i in range(3):
+        note(phone, f"n{i}")
+        revs += [p["rev"] for _, p in received(console, "note_added")]
+    console.emit("phase_set", {"phase": "idees"}, callback=True)
+    revs += [p["rev"] for _, p in received(console, "phase_changed")]
+    assert revs == [1, 2, 3, 4]
+
+
+def test_presence_counts_phones(app, workshop, board, console, connect):
+    phones = [connect({"code": workshop["code"], "role": "participant"}) for _ in range(3)]
+    phones[0].disconnect()
+    app.extensions["facilitate"].pusher.flush()
+    assert received(board, "presence")[-1][1] == {"participants": 2}
+    assert (
+        connect(
+            {"code": workshop["code"], "role": "facilitator", "key": workshop["facilitator_key"]}
+        ).ack["state"]["participants"]
+        == 2
+    )
+
+
+def test_handlers_exist_in_a_second_app(app, tmp_path):
+    other = create_app({"DATA_DIR": str(tmp_path / "second"), "SECRET_KEY": "x"})
+    sio = socketio.test_client(other)
+    ack = sio.emit("join", {"code": "ZZZZZZ", "role": "board"}, callback=True)
+    assert ack["error"]["code"] == "unknown_session"
+    sio.disconnect()
