@@ -5,7 +5,18 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "session_kits"
-PHASE_KINDS = ("rules", "notes", "group", "vote", "grid", "recap", "actions")
+PHASE_KINDS = (
+    "rules",  # the ground rules, read together
+    "notes",  # post-its from phones, optionally in lanes
+    "group",  # the facilitator gathers notes into themes
+    "vote",  # dots to spend, with a budget
+    "grid",  # the analysis grid, by table
+    "followup",  # "Où en est-on ?": the open priorities and actions of the session followed
+    "actions",  # the action plan
+    "rapporteurs",  # volunteers step forward on their own phones; only a count is kept
+    "recap",  # what the group keeps, and what to prepare before next time
+)
+GRID_COLUMNS = ("situation", "contraintes", "ressources", "causes", "effets", "pistes_action")
 AUDIENCES = ("journee-collective", "etablissement")
 
 # key -> (type, required); the types are those tomllib produces.
@@ -15,6 +26,7 @@ KIT_KEYS = {
     "audience": (str, True),
     "description": (str, True),
     "rules": (list, True),
+    "warn_above": (int, False),
     "phases": (list, True),
 }
 PHASE_KEYS = {
@@ -25,6 +37,10 @@ PHASE_KEYS = {
     "minutes": (int, False),
     "budget": (int, False),
     "hold": (bool, False),
+    "multiple": (bool, False),
+    "lanes": (list, False),
+    "columns": (list, False),
+    "tables": (list, False),
     "guidance": (str, False),
 }
 
@@ -45,7 +61,11 @@ class Phase:
     prompt: str = ""
     minutes: int | None = None
     budget: int | None = None
+    multiple: bool = True
     hold: bool = False
+    lanes: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()
+    tables: tuple[str, ...] = ()
     guidance: str = ""
 
 
@@ -57,6 +77,7 @@ class Kit:
     description: str
     rules: tuple[str, ...]
     phases: tuple[Phase, ...] = field(default_factory=tuple)
+    warn_above: int | None = None
 
     def phase(self, phase_id: str) -> Phase | None:
         """The phase with this id, or None."""
@@ -69,8 +90,13 @@ class Kit:
     @classmethod
     def from_dict(cls, data: dict) -> "Kit":
         """The inverse of `to_dict`."""
-        phases = tuple(Phase(**p) for p in data["phases"])
+        phases = tuple(Phase(**_tuples(p)) for p in data["phases"])
         return cls(**{**data, "rules": tuple(data["rules"]), "phases": phases})
+
+
+def _tuples(data: dict) -> dict:
+    """Lists back to tuples, so a kit read from JSON equals the one read from TOML."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items()}
 
 
 def _check_keys(path: Path, where: str, data: dict, schema: dict) -> None:
@@ -103,9 +129,17 @@ def _parse_phase(path: Path, index: int, data: object) -> Phase:
             where + ("budget" if data.get("budget", 1) < 1 else "minutes"),
             "doit être un entier positif",
         )
+    for key in ("lanes", "columns", "tables"):
+        if not all(isinstance(item, str) and item.strip() for item in data.get(key, [])):
+            raise KitError(path, where + key, "une liste de textes non vides est attendue")
+    unknown = [c for c in data.get("columns", []) if c not in GRID_COLUMNS]
+    if unknown:
+        raise KitError(path, where + "columns", f"colonnes possibles : {', '.join(GRID_COLUMNS)}")
     if data["kind"] == "vote":
         data = {"budget": 3, **data}
-    return Phase(**data)
+    if data["kind"] == "grid":
+        data = {"columns": list(GRID_COLUMNS), **data}
+    return Phase(**_tuples(data))
 
 
 def parse_kit(path: Path, text: str) -> Kit:

@@ -72,6 +72,15 @@ def refused(refusal: Refusal):
     ), status
 
 
+@bp.app_errorhandler(404)
+def not_found(_error):
+    """Any unknown address: a French page, or JSON under /api/."""
+    message = "Cette adresse ne correspond à aucune page."
+    if request.path.startswith("/api/"):
+        return jsonify(error={"code": "not_found", "message": message}), 404
+    return render_template("error.html", title="Page introuvable", message=message), 404
+
+
 @bp.get("/")
 def home():
     """The page a participant reaches by typing the address: enter the session code."""

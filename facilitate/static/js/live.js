@@ -1,0 +1,219 @@
+// One live connection to a session: join, keep the state in step with the server's `rev`,
+// and join again after every reconnection. The protocol is described in docs/protocol.md.
+import { io } from "../vendor/socket.io-4.8.4.esm.min.js";
+
+const ACK_TIMEOUT_MS = 8000;
+const RETRY_MS = 3000;
+
+// Refusals that trying again cannot fix: the page says so and stops.
+const FATAL_JOIN_ERRORS = new Set(["unknown_session", "bad_key", "bad_role", "forbidden"]);
+
+// Updates sent to the board and the console, each carrying the session's `rev`.
+const ROOM_EVENTS = [
+  "note_added",
+  "notes_pending",
+  "notes_revealed",
+  "note_hidden",
+  "notes_hold_changed",
+  "phase_changed",
+];
+
+// Phones get these at once, on top of the batches; applying them twice is harmless.
+const DIRECT_PHONE_EVENTS = ["phase_changed", "notes_hold_changed"];
+
+// A change inside a phone's `batch`, named like the event that carries it to the board.
+const BATCH_CHANGES = { phase: "phase_changed", note_hidden: "note_hidden", hold: "notes_hold_changed" };
+
+export const OFFLINE = failure("offline", "Pas de connexion pour l'instant. Réessayez dans un instant.");
+export const TIMEOUT = failure("timeout", "Le serveur n'a pas répondu à temps. Réessayez dans un instant.");
+
+function failure(code, message) {
+  return { ok: false, error: { code, message } };
+}
+
+/** Every ack becomes {ok: true, ...} or {ok: false, error: {code, message}}. */
+function normalise(ack) {
+  if (ack && ack.ok === true) return ack;
+  const error = (ack && ack.error) || {};
+  return failure(error.code || "server_error", error.message || "Le serveur a refusé la demande.");
+}
+
+/**
+ * Connect to the session `code` as `role` ("participant", "board" or "facilitator").
+ *
+ * - onState(state): a full snapshot, after join and after every sync; it replaces the page's state.
+ * - onEvent(name, data): one update to apply to that state (presence included). Phones receive the
+ *   changes of their batches under the same names as the board's events.
+ * - onJoin(ack): the join succeeded (phones read their token here).
+ * - onStatus(status, message): "connecting", "connected", "reconnecting" or "error".
+ * - getToken(): the participant token to send with join, if any.
+ *
+ * Returns {send(event, payload) -> Promise<ack>, isJoined()}. `send` never rejects: a timeout or a
+ * lost connection resolves to an error ack with code "timeout" or "offline".
+ */
+export function connectLive({
+  code,
+  role,
+  onState,
+  onEvent,
+  onJoin = () => {},
+  onStatus = () => {},
+  getToken = () => null,
+}) {
+  const socket = io({
+    // WebSocket first; tryAllTransports falls back to long polling where WebSocket is blocked.
+    transports: ["websocket", "polling"],
+    tryAllTransports: true,
+    reconnectionDelayMax: 5000,
+  });
+  const isPhone = role === "participant";
+
+  let rev = null; // rev of the state the page shows
+  let joined = false; // this connection has joined and holds a current snapshot
+  let syncing = false;
+  let queued = []; // updates received while no current snapshot; replayed once it arrives
+  let generation = 0; // bumped on every join, so that answers to older requests are dropped
+  let stopped = false;
+  const directRev = {}; // phones: rev of the last direct phase/hold event applied
+
+  function request(event, payload) {
+    return new Promise((resolve) => {
+      if (!socket.connected) return resolve(OFFLINE);
+      socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, (err, ack) => {
+        resolve(err ? TIMEOUT : normalise(ack));
+      });
+    });
+  }
+
+  function send(event, payload) {
+    // Refuse rather than let socket.io buffer it: a buffered event would reach the server
+    // before the next join and be refused anyway.
+    return joined ? request(event, payload) : Promise.resolve(OFFLINE);
+  }
+
+  function retryLater(action, mine) {
+    setTimeout(() => {
+      if (mine === generation && socket.connected && !stopped) action();
+    }, RETRY_MS);
+  }
+
+  async function join() {
+    const mine = ++generation;
+    joined = false;
+    syncing = false;
+    queued = [];
+    const payload = { code, role };
+    const token = getToken();
+    if (token) payload.token = token;
+    const ack = await request("join", payload);
+    if (mine !== generation) return;
+    if (ack.ok) {
+      applySnapshot(ack.state);
+      joined = true;
+      onStatus("connected");
+      onJoin(ack);
+      replay();
+    } else if (FATAL_JOIN_ERRORS.has(ack.error.code)) {
+      stopped = true;
+      socket.disconnect();
+      onStatus("error", ack.error.message);
+    } else {
+      retryLater(join, mine);
+    }
+  }
+
+  async function resync() {
+    if (syncing) return;
+    syncing = true;
+    const mine = generation;
+    const ack = await request("sync", {});
+    if (mine !== generation) return;
+    if (ack.ok) {
+      applySnapshot(ack.state);
+      syncing = false;
+      replay();
+    } else {
+      // Keep holding updates until a snapshot arrives; a reconnection starts over anyway.
+      retryLater(() => {
+        syncing = false;
+        resync();
+      }, mine);
+    }
+  }
+
+  function applySnapshot(state) {
+    rev = state.rev;
+    onState(state);
+  }
+
+  function replay() {
+    const pending = queued;
+    queued = [];
+    for (const [name, data] of pending) receive(name, data);
+  }
+
+  function ready() {
+    return joined && !syncing;
+  }
+
+  // Board and console: apply updates strictly in rev order, sync on a gap.
+  function receive(name, data) {
+    if (!ready()) return void queued.push([name, data]);
+    if (name === "batch") return receiveBatch(data);
+    if (isPhone) return receiveDirect(name, data);
+    if (typeof data.rev !== "number") return onEvent(name, data);
+    if (data.rev <= rev) return; // already in the state
+    if (data.rev > rev + 1) {
+      queued.push([name, data]);
+      return void resync(); // missed at least one update
+    }
+    rev = data.rev;
+    onEvent(name, data);
+  }
+
+  // Phones: a batch says which rev it follows (`since`); a phone behind that missed one.
+  function receiveBatch(batch) {
+    if (batch.since > rev) {
+      queued.push(["batch", batch]);
+      return void resync();
+    }
+    if (batch.rev <= rev) return;
+    rev = batch.rev;
+    for (const change of batch.changes || []) {
+      const name = BATCH_CHANGES[change.type];
+      // A direct event newer than this batch already gave the latest value.
+      if (name && !(directRev[name] > batch.rev)) onEvent(name, change);
+    }
+  }
+
+  // Phones: phase and hold changes apply at once, without moving `rev` (the batch does that).
+  function receiveDirect(name, data) {
+    if (data.rev <= rev) return; // older than the snapshot
+    directRev[name] = data.rev;
+    onEvent(name, data);
+  }
+
+  socket.on("connect", () => {
+    onStatus("connecting");
+    join();
+  });
+  socket.on("disconnect", (reason) => {
+    joined = false;
+    generation += 1; // drop answers to anything sent on the old connection
+    if (stopped) return;
+    onStatus("reconnecting");
+    // After a server-side disconnect socket.io does not reconnect by itself.
+    if (reason === "io server disconnect") setTimeout(() => socket.connect(), RETRY_MS);
+  });
+  socket.on("connect_error", () => {
+    if (!stopped) onStatus("reconnecting");
+  });
+
+  const updates = isPhone ? ["batch", ...DIRECT_PHONE_EVENTS] : ROOM_EVENTS;
+  for (const name of updates) socket.on(name, (data) => data && receive(name, data));
+  // Presence carries no rev: it is a count of phones now, applied as it comes.
+  socket.on("presence", (data) => data && onEvent("presence", data));
+
+  onStatus("connecting");
+  return { send, isJoined: () => joined };
+}

@@ -1,0 +1,43 @@
+// The phone's own notes, kept in localStorage so that none is lost to a dead spot or a reload.
+// A note is {id, text, status} with status "pending", "sent", "failed" (plus `message`)
+// or "hidden" (removed from the board by the facilitator). Newest first.
+import { readJSON, writeJSON } from "./store.js";
+
+export function createOutbox(code) {
+  const key = `facilitate:notes:${code}`;
+
+  // Read storage every time: another tab on the same phone may have written since.
+  function all() {
+    const notes = readJSON(key, []);
+    return Array.isArray(notes) ? notes.filter((note) => note && note.id && note.text) : [];
+  }
+
+  function add(text) {
+    const note = { id: newId(), text, status: "pending" };
+    writeJSON(key, [note, ...all()]);
+    return note;
+  }
+
+  function update(id, changes) {
+    writeJSON(key, all().map((note) => (note.id === id ? { ...note, ...changes } : note)));
+  }
+
+  return {
+    key,
+    all,
+    add,
+    update,
+    pending: () => all().filter((note) => note.status === "pending"),
+    find: (id) => all().find((note) => note.id === id) || null,
+  };
+}
+
+/** A random UUID. randomUUID exists only on https and localhost; a LAN address is plain http. */
+export function newId() {
+  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

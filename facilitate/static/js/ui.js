@@ -1,0 +1,71 @@
+// Small DOM helpers shared by the phone, the board and the console.
+// Every text that comes from the server or from a person goes in with textContent.
+
+export const byId = (id) => document.getElementById(id);
+
+/** Create an element with an optional class and text. */
+export function el(tag, className = "", text = "") {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text) node.textContent = text;
+  return node;
+}
+
+/** "1 post-it", "3 post-its": in French 0 and 1 take the singular. */
+export function plural(count, singular, pluralForm) {
+  return `${count} ${count > 1 ? pluralForm : singular}`;
+}
+
+/** The current phase of a snapshot and its position, or nulls before the first snapshot. */
+export function currentPhase(state) {
+  const phases = (state && state.phases) || [];
+  const index = phases.findIndex((phase) => phase.id === state.phase);
+  return { phase: index >= 0 ? phases[index] : null, index, count: phases.length };
+}
+
+/** Fill the "Étape en cours" block that the phone and the board share. */
+export function showPhase(state, { step, title, prompt }) {
+  const { phase, index, count } = currentPhase(state);
+  step.textContent = phase ? `Étape ${index + 1} sur ${count}` : "Étape en cours";
+  title.textContent = phase ? phase.title : "En attente du début de la séance";
+  prompt.textContent = (phase && phase.prompt) || "";
+  prompt.hidden = !prompt.textContent;
+}
+
+/**
+ * List the kit's ground rules while the current step is the rules step. Out of that step the
+ * list is emptied, not only hidden, so that its words are nowhere in the page.
+ */
+export function showRules(list, state) {
+  const { phase } = currentPhase(state);
+  const rules = phase && phase.kind === "rules" ? state.rules || [] : [];
+  list.replaceChildren(...rules.map((rule) => el("li", "", rule)));
+  list.hidden = rules.length === 0;
+}
+
+const CONNECTION_TEXT = {
+  connecting: "Connexion à la séance…",
+  connected: "Connecté",
+  reconnecting: "Hors connexion, nouvelle tentative…",
+};
+
+/** Show the state of the live connection; `message` is the server's words for a fatal error. */
+export function showConnection(node, status, message = "") {
+  node.textContent = status === "error" ? message : CONNECTION_TEXT[status] || "";
+  node.className = `connection is-${status}`;
+}
+
+/**
+ * Make `list` show one child per item, in order, reusing the children it already has
+ * (matched on data-id) so that existing cards keep their state and do not flash again.
+ */
+export function renderKeyed(list, items, create) {
+  const existing = new Map();
+  for (const child of list.children) existing.set(child.dataset.id, child);
+  items.forEach((item, position) => {
+    const node = existing.get(item.id) || create(item);
+    node.dataset.id = item.id;
+    if (list.children[position] !== node) list.insertBefore(node, list.children[position] || null);
+  });
+  while (list.children.length > items.length) list.lastElementChild.remove();
+}

@@ -1,0 +1,63 @@
+"""Real pages in Debian's Chromium, against the real server: phone, projector and console."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True}
+PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
+LAPTOP = {"viewport": {"width": 1280, "height": 800}}
+
+
+def test_phone_note_appears_on_the_projector(live_server, browser, screenshot):
+    links = live_server.open_session(title="Espace de discussion, unité de soins")
+    board = browser.new_context(**PROJECTOR).new_page()
+    board.goto(links["board_url"])
+    expect(board.get_by_text(links["code"])).to_be_visible()
+    screenshot(board, "board-empty-1920")
+
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(links["join_url"])
+    text = "Les relèves de nuit manquent de temps pour les transmissions"
+    phone.get_by_label("Votre post-it").fill(text)
+    phone.get_by_role("button", name="Envoyer").tap()
+    expect(phone.get_by_text("Envoyé ✓", exact=True)).to_be_visible()
+    expect(board.get_by_text(text)).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(phone, "phone-sent-360")
+    screenshot(board, "board-note-1920")
+
+
+def test_empty_note_is_refused_on_the_phone(live_server, browser):
+    links = live_server.open_session()
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(links["join_url"])
+    phone.get_by_role("button", name="Envoyer").tap()
+    expect(phone.get_by_text(re.compile("vide|écri", re.I)).first).to_be_visible()
+
+
+def test_console_moves_phases_and_hides_a_note(live_server, browser, screenshot):
+    links = live_server.open_session()
+    console = browser.new_context(**LAPTOP).new_page()
+    console.goto(links["facilitator_url"])
+    expect(console).to_have_url(re.compile(r"/f/[A-Z0-9]+$"))  # the key left the address bar
+    board = browser.new_context(**PROJECTOR).new_page()
+    board.goto(links["board_url"])
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(links["join_url"])
+
+    console.get_by_role("button", name=re.compile("Étape suivante")).click()
+    expect(board.get_by_text("Ce que nous vivons au travail").first).to_be_visible()
+    expect(phone.get_by_text("Ce que nous vivons au travail").first).to_be_visible()
+
+    phone.get_by_label("Votre post-it").fill("Un post-it à retirer")
+    phone.get_by_role("button", name="Envoyer").tap()
+    expect(board.get_by_text("Un post-it à retirer")).to_be_visible()
+    hide = console.get_by_role("button", name=re.compile("Masquer")).first
+    hide.click()
+    console.get_by_role("button", name=re.compile("Confirmer")).first.click()
+    expect(board.get_by_text("Un post-it à retirer")).to_have_count(0)
+    screenshot(console, "console-1280")
