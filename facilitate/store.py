@@ -282,7 +282,22 @@ class Store:
             if kit.phase(phase_id) is None:
                 raise Refusal("unknown_phase")
             row.phase = phase_id
-            return Change(self._bump(tx, row), "phase_changed", {"phase": phase_id})
+            revealed = self._follow_kit_hold(tx, row, kit.phase(phase_id))
+            rev = self._bump(tx, row)
+            return Change(
+                rev, "phase_changed", {"phase": phase_id, "hold": row.hold, "notes": revealed}
+            )
+
+    def _follow_kit_hold(self, tx: Session, row: WorkshopRow, phase) -> tuple[Note, ...]:
+        """Each phase sets the hold its kit asks for; ending a hold reveals what it held.
+
+        Only a notes phase can hold: grouping, votes and the grid work on the notes in view.
+        """
+        hold = phase.hold and phase.kind == "notes"
+        if row.hold == hold:
+            return ()
+        row.hold = hold
+        return () if hold else self._reveal(tx, row.id)
 
     def set_hold(self, code: str, hold: bool) -> Change:
         """Hold new notes back from the board, or stop holding and reveal the held ones."""

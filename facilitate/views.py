@@ -37,9 +37,9 @@ def state_for(role: str, snapshot: Snapshot, participants: int = 0) -> dict:
     visible = [n for n in snapshot.notes if not n.hidden]
     if role == BOARD:
         state["notes"] = [note_for_board(n) for n in visible if n.revealed]
-        state["pending"] = snapshot.pending
     elif role == FACILITATOR:
         state["notes"] = [note_for_facilitator(n) for n in visible]
+    if role in (BOARD, FACILITATOR):
         state["pending"] = snapshot.pending
         state["participants"] = participants
     return state
@@ -70,7 +70,13 @@ def board_update(change: Change) -> tuple[str, dict]:
             notes = [note_for_board(n) for n in d["notes"]]
             return "notes_hold_changed", {"rev": rev, "hold": d["hold"], "notes": notes}
         case "phase_changed":
-            return "phase_changed", {"rev": rev, "phase": d["phase"]}
+            notes = [note_for_board(n) for n in d["notes"]]
+            return "phase_changed", {
+                "rev": rev,
+                "phase": d["phase"],
+                "hold": d["hold"],
+                "notes": notes,
+            }
     raise ValueError(f"no board view for {change.type}")
 
 
@@ -87,7 +93,7 @@ def phone_change(change: Change) -> dict | None:
     """What phones learn of a change, in their next batch; None when it is not theirs to see."""
     match change.type:
         case "phase_changed":
-            return {"type": "phase", "phase": change.data["phase"]}
+            return {"type": "phase", "phase": change.data["phase"], "hold": change.data["hold"]}
         case "note_hidden":
             return {"type": "note_hidden", "note_id": change.data["note_id"]}
         case "hold_changed":
@@ -98,7 +104,8 @@ def phone_change(change: Change) -> dict | None:
 def phone_now(change: Change) -> tuple[str, dict] | None:
     """Changes phones get at once rather than in the next batch: the facilitator's steps."""
     if change.type == "phase_changed":
-        return "phase_changed", {"rev": change.rev, "phase": change.data["phase"]}
+        phase, hold = change.data["phase"], change.data["hold"]
+        return "phase_changed", {"rev": change.rev, "phase": phase, "hold": hold}
     if change.type == "hold_changed":
         return "notes_hold_changed", {"rev": change.rev, "hold": change.data["hold"]}
     return None

@@ -131,11 +131,14 @@ def test_unknown_event_gets_a_refusal(phone):
 def test_phase_set_reaches_everyone(app, phone, board, console):
     ack = console.emit("phase_set", {"phase": "idees"}, callback=True)
     assert ack == {"ok": True, "phase": "idees"}
-    for sio in (phone, board, console):
-        assert received(sio, "phase_changed") == [("phase_changed", {"rev": 1, "phase": "idees"})]
+    expected = {"rev": 1, "phase": "idees", "hold": False}
+    assert received(phone, "phase_changed") == [("phase_changed", expected)]
+    for sio in (board, console):
+        assert received(sio, "phase_changed") == [("phase_changed", {**expected, "notes": []})]
     app.extensions["facilitate"].pusher.flush()
     [(_, batch)] = received(phone, "batch")
-    assert batch == {"since": 0, "rev": 1, "changes": [{"type": "phase", "phase": "idees"}]}
+    change = {"type": "phase", "phase": "idees", "hold": False}
+    assert batch == {"since": 0, "rev": 1, "changes": [change]}
     bad = console.emit("phase_set", {"phase": "nowhere"}, callback=True)
     assert bad["error"]["code"] == "unknown_phase"
 
@@ -224,3 +227,19 @@ def test_handlers_exist_in_a_second_app(app, tmp_path):
     ack = sio.emit("join", {"code": "ZZZZZZ", "role": "board"}, callback=True)
     assert ack["error"]["code"] == "unknown_session"
     sio.disconnect()
+
+
+def test_a_kit_phase_holds_notes_and_the_next_phase_reveals_them(client, connect):
+    links = client.post("/api/sessions", json={"kit": "espace-discussion"}).get_json()
+    code, key = links["code"], links["facilitator_key"]
+    console = connect({"code": code, "role": "facilitator", "key": key})
+    board = connect({"code": code, "role": "board"})
+    phone = connect({"code": code, "role": "participant"})
+    console.emit("phase_set", {"phase": "ressentis"}, callback=True)
+    assert received(board, "phase_changed")[0][1]["hold"] is True
+    note(phone, "Je me sens seule la nuit")
+    assert received(board, "note_added") == []
+    console.emit("phase_set", {"phase": "situations"}, callback=True)
+    [(_, changed)] = received(board, "phase_changed")
+    assert changed["hold"] is False
+    assert [n["text"] for n in changed["notes"]] == ["Je me sens seule la nuit"]

@@ -28,7 +28,7 @@ def keys(value) -> set:
 def test_board_sees_revealed_notes_only():
     state = views.state_for(views.BOARD, snapshot())
     assert state["notes"] == [{"id": "a", "text": "Visible"}]
-    assert state["pending"] == 1 and "participants" not in state
+    assert state["pending"] == 1 and state["participants"] == 0
 
 
 def test_facilitator_sees_held_notes_marked_but_not_hidden_ones():
@@ -64,7 +64,7 @@ def test_every_change_gives_the_board_an_event_with_its_rev():
         Change(2, "note_hidden", {"note_id": "a", "pending": 0}),
         Change(3, "notes_revealed", {"notes": (LIVE,)}),
         Change(4, "hold_changed", {"hold": True, "notes": ()}),
-        Change(5, "phase_changed", {"phase": "vote"}),
+        Change(5, "phase_changed", {"phase": "vote", "hold": False, "notes": (LIVE,)}),
     ]
     for change in changes:
         for update in (views.board_update, views.facilitator_update):

@@ -117,9 +117,11 @@ const handlers = {
     renderNotes();
     renderPending();
   },
-  phase_changed({ phase }) {
+  phase_changed({ phase, hold, notes }) {
     state.phase = phase;
     renderPhase();
+    // A kit's notes phase may hold notes back, or end a hold and reveal what it held.
+    if (typeof hold === "boolean") handlers.notes_hold_changed({ hold, notes: notes || [] });
   },
   presence({ participants }) {
     state.participants = participants;

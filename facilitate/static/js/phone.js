@@ -169,8 +169,10 @@ function onState(snapshot) {
 
 function onEvent(name, data) {
   if (!state) return;
-  if (name === "phase_changed") state.phase = data.phase;
-  else if (name === "notes_hold_changed") state.hold = data.hold;
+  if (name === "phase_changed") {
+    state.phase = data.phase;
+    if (typeof data.hold === "boolean") state.hold = data.hold;
+  } else if (name === "notes_hold_changed") state.hold = data.hold;
   else if (name === "note_hidden") return markHidden(data.note_id);
   else return;
   renderSession();
