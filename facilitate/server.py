@@ -6,6 +6,11 @@ ASYNC_MODE = os.environ.get("FACILITATE_ASYNC_MODE", "eventlet")
 if ASYNC_MODE == "eventlet":
     # psycopg's C wait does not yield to eventlet: one slow query would stall every phone.
     os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
+    import warnings
+
+    # eventlet warns on import that it is in maintenance mode; we know (see STACK_NOTES and
+    # FACILITATE_ASYNC_MODE=gevent), and a facilitator should not read it at every start.
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
 
     eventlet.monkey_patch()

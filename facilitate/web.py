@@ -14,6 +14,7 @@ from flask import (
 )
 
 from .errors import Refusal
+from .kits import AUDIENCES
 from .qr import qr_svg
 from .workshop import clean_title, normalise_code
 
@@ -183,7 +184,9 @@ def _kit_cards() -> list[dict]:
                 {"title": p.title, "kind": p.kind, "minutes": p.minutes} for p in kit.phases
             ],
         }
-        for kit in services().kits.values()
+        for kit in sorted(
+            services().kits.values(), key=lambda k: (k.audience != AUDIENCES[0], k.id)
+        )
     ]
 
 
