@@ -61,3 +61,42 @@ def test_console_moves_phases_and_hides_a_note(live_server, browser, screenshot)
     console.get_by_role("button", name=re.compile("Confirmer")).first.click()
     expect(board.get_by_text("Un post-it à retirer")).to_have_count(0)
     screenshot(console, "console-1280")
+
+
+def test_phone_offline_keeps_its_note_and_sends_it_once_back_online(
+    live_server, browser, screenshot
+):
+    links = live_server.open_session()
+    board = browser.new_context(**PROJECTOR).new_page()
+    board.goto(links["board_url"])
+    context = browser.new_context(**PHONE)
+    phone = context.new_page()
+    phone.goto(links["join_url"])
+    expect(phone.get_by_text("Connecté")).to_be_visible()
+    context.set_offline(True)
+    phone.get_by_label("Votre post-it").fill("Écrit dans l'ascenseur")
+    phone.get_by_role("button", name="Envoyer").tap()
+    expect(phone.get_by_text("En attente d'envoi…", exact=True)).to_be_visible()
+    screenshot(phone, "phone-offline-360")
+    context.set_offline(False)
+    expect(phone.get_by_text("Envoyé ✓", exact=True)).to_be_visible(timeout=20_000)
+    expect(board.get_by_text("Écrit dans l'ascenseur")).to_have_count(1)
+
+
+def test_phone_carries_on_after_the_server_is_killed(live_server, browser):
+    links = live_server.open_session()
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(links["join_url"])
+    phone.get_by_label("Votre post-it").fill("Avant la panne")
+    phone.get_by_role("button", name="Envoyer").tap()
+    expect(phone.get_by_text("Envoyé ✓", exact=True)).to_be_visible()
+    live_server.kill()
+    phone.get_by_label("Votre post-it").fill("Pendant la panne")
+    phone.get_by_role("button", name="Envoyer").tap()
+    expect(phone.get_by_text("En attente d'envoi…", exact=True)).to_be_visible()
+    live_server.start()
+    expect(phone.get_by_text("Envoyé ✓", exact=True)).to_have_count(2, timeout=20_000)
+    board = browser.new_context(**PROJECTOR).new_page()
+    board.goto(links["board_url"])
+    for text in ("Avant la panne", "Pendant la panne"):
+        expect(board.get_by_text(text)).to_have_count(1)
