@@ -11,6 +11,7 @@ MESSAGES = {
     "not_joined": "Rejoignez d'abord la séance.",
     "forbidden": "Cette action est réservée à l'animation.",
     "unknown_phase": "Cette étape n'existe pas dans le déroulé.",
+    "unknown_lane": "Cette colonne n'existe pas à cette étape.",
     "unknown_note": "Ce post-it n'existe pas dans cette séance.",
     "note_id_taken": "Un autre post-it porte déjà cet identifiant.",
     "session_closed": "La séance est close : plus rien ne peut être ajouté.",

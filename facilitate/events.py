@@ -6,6 +6,7 @@ Handlers return their ack. Every one of them, and any event the server does not 
 
 import functools
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,7 +18,9 @@ from .app import socketio
 from .errors import Refusal
 from .push import room
 from .web import facilitator_cookie
-from .workshop import ROLES, clean_note_id, clean_text, normalise_code
+from .workshop import ROLES, clean_minutes, clean_note_id, clean_text, normalise_code
+
+TIMER_ACTIONS = ("start", "pause", "extend", "reset")
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ class Seat:
 
     code: str
     role: str
+    token: str | None = None  # a participant's, to find its own row again; never sent anywhere
 
 
 def services():
@@ -96,7 +100,8 @@ def join(payload: dict, _seat: Seat | None) -> dict:
             raise Refusal("bad_key")
     elif role == views.PARTICIPANT:
         ack["token"] = store.participant(code, payload.get("token"))
-    _take_seat(Seat(code, role))
+        ack["volunteer"] = store.is_volunteer(code, ack["token"])
+    _take_seat(Seat(code, role, ack.get("token")))
     return {**ack, "state": _state(code, role)}
 
 
@@ -123,7 +128,7 @@ def _count_phones(code: str) -> None:
 
 
 def _state(code: str, role: str) -> dict:
-    return views.state_for(role, services().store.snapshot(code), _phones(code))
+    return views.state_for(role, services().store.snapshot(code), time.time(), _phones(code))
 
 
 @acknowledged("sync")
@@ -147,7 +152,10 @@ def _write_and_push(seat: Seat, write: Callable):
 def note_add(payload: dict, seat: Seat) -> dict:
     """Sent by participants to post a note; the board and the console get it at once."""
     text, note_id = clean_text(payload.get("text")), clean_note_id(payload.get("id"))
-    note, _change = _write_and_push(seat, lambda st: st.add_note(seat.code, note_id, text))
+    phase, lane = payload.get("phase"), payload.get("lane")
+    note, _change = _write_and_push(
+        seat, lambda st: st.add_note(seat.code, note_id, text, phase, lane)
+    )
     return {"note": views.note_for_board(note)}
 
 
@@ -186,3 +194,24 @@ def notes_reveal(_payload: dict, seat: Seat) -> dict:
     """Sent by the facilitator to put every held note on the board at once, shuffled."""
     change = _write_and_push(seat, lambda st: st.reveal(seat.code))
     return {"revealed": len(change.data["notes"])}
+
+
+@acknowledged("timer_set", views.FACILITATOR)
+def timer_set(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to start, pause, extend or reset the phase's timer."""
+    action = payload.get("action")
+    if action not in TIMER_ACTIONS:
+        raise Refusal("invalid_payload")
+    minutes = clean_minutes(payload.get("minutes")) if action == "extend" else 0
+    change = _write_and_push(seat, lambda st: st.set_timer(seat.code, action, minutes))
+    return {"timer": views.timer_view(change.data["timer"], time.time())}
+
+
+@acknowledged("volunteer_set", views.PARTICIPANT)
+def volunteer_set(payload: dict, seat: Seat) -> dict:
+    """Sent by a phone that steps forward as a rapporteur, or back; the room sees a count."""
+    volunteer = payload.get("volunteer")
+    if not isinstance(volunteer, bool):
+        raise Refusal("invalid_payload")
+    _write_and_push(seat, lambda st: st.set_volunteer(seat.code, seat.token, volunteer))
+    return {"volunteer": volunteer}

@@ -5,6 +5,7 @@ a broadcast per note would cost N x N.
 """
 
 import threading
+import time
 from collections import defaultdict
 
 from . import views
@@ -17,6 +18,8 @@ SERVER_EVENTS = (
     "note_hidden",
     "notes_hold_changed",
     "phase_changed",
+    "timer_changed",
+    "volunteers_changed",
     "batch",
     "presence",
 )
@@ -42,12 +45,12 @@ class Pusher:
 
     def push(self, code: str, change: Change) -> None:
         """Deliver one committed change to every screen whose view shows it."""
-        emit = self.socketio.emit
-        emit(*views.board_update(change), to=room(code, views.BOARD))
-        emit(*views.facilitator_update(change), to=room(code, views.FACILITATOR))
-        now = views.phone_now(change)
-        if now:
-            emit(*now, to=room(code, views.PARTICIPANT))
+        emit, now = self.socketio.emit, time.time()
+        emit(*views.board_update(change, now), to=room(code, views.BOARD))
+        emit(*views.facilitator_update(change, now), to=room(code, views.FACILITATOR))
+        direct = views.phone_now(change, now)
+        if direct:
+            emit(*direct, to=room(code, views.PARTICIPANT))
         later = views.phone_change(change)
         if later:
             with self.lock:

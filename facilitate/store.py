@@ -7,12 +7,14 @@ Nothing here stores an author, an address or a time finer than the day.
 import datetime
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import (
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -29,7 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from . import workshop as rules
 from .errors import Refusal
 from .kits import Kit
-from .workshop import Change, Note, Snapshot, Workshop
+from .workshop import Change, Note, Snapshot, Timer, Workshop
 
 
 class Base(DeclarativeBase):
@@ -48,6 +50,8 @@ class WorkshopRow(Base):
     hold: Mapped[bool] = mapped_column(Boolean, default=False)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     rev: Mapped[int] = mapped_column(Integer, default=0)
+    timer_left: Mapped[int] = mapped_column(Integer, default=0)
+    timer_ends_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     key_digest: Mapped[str] = mapped_column(String(64))
     opened_on: Mapped[datetime.date] = mapped_column(Date)
 
@@ -60,6 +64,7 @@ class ParticipantRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    volunteer: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class NoteRow(Base):
@@ -71,6 +76,8 @@ class NoteRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     text: Mapped[str] = mapped_column(Text)
     sort_key: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(100))
+    lane: Mapped[str | None] = mapped_column(String(100), nullable=True)
     revealed: Mapped[bool] = mapped_column(Boolean, default=True)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -101,12 +108,33 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 
 def _note(row: NoteRow) -> Note:
-    return Note(row.id, row.text, row.sort_key, row.revealed, row.hidden)
+    return Note(row.id, row.text, row.sort_key, row.phase, row.lane, row.revealed, row.hidden)
 
 
-def _workshop(row: WorkshopRow) -> Workshop:
-    kit = Kit.from_dict(json.loads(row.kit_json))
-    return Workshop(row.code, row.title, kit, row.phase, row.hold, row.closed, row.rev)
+def _kit(row: WorkshopRow) -> Kit:
+    return Kit.from_dict(json.loads(row.kit_json))
+
+
+def _timer(row: WorkshopRow) -> Timer:
+    return Timer(row.timer_left, row.timer_ends_at)
+
+
+def _set_timer(row: WorkshopRow, timer: Timer) -> None:
+    row.timer_left, row.timer_ends_at = timer.left, timer.ends_at
+
+
+def _workshop(row: WorkshopRow, volunteers: int = 0) -> Workshop:
+    return Workshop(
+        row.code,
+        row.title,
+        _kit(row),
+        row.phase,
+        row.hold,
+        row.closed,
+        row.rev,
+        _timer(row),
+        volunteers,
+    )
 
 
 class Store:
@@ -178,6 +206,8 @@ class Store:
             hold=kit.phases[0].hold,
             closed=False,
             rev=0,
+            timer_left=Timer.for_phase(kit.phases[0]).left,
+            timer_ends_at=None,
             key_digest=rules.digest(self.secret_key, key),
             opened_on=datetime.date.today(),
         )
@@ -191,7 +221,16 @@ class Store:
                 .where(NoteRow.workshop_id == row.id)
                 .order_by(NoteRow.sort_key, NoteRow.id)
             )
-            return Snapshot(_workshop(row), tuple(_note(n) for n in notes))
+            volunteers = self._volunteers(tx, row.id)
+            return Snapshot(_workshop(row, volunteers), tuple(_note(n) for n in notes))
+
+    @staticmethod
+    def _volunteers(tx: Session, workshop_id: int) -> int:
+        return tx.scalar(
+            select(func.count())
+            .select_from(ParticipantRow)
+            .where(ParticipantRow.workshop_id == workshop_id, ParticipantRow.volunteer)
+        )
 
     def is_facilitator(self, code: str, key: object) -> bool:
         """Whether `key` is this workshop's facilitator key."""
@@ -221,7 +260,9 @@ class Store:
         )
         return found is not None
 
-    def add_note(self, code: str, note_id: str, text: str) -> tuple[Note, Change | None]:
+    def add_note(
+        self, code: str, note_id: str, text: str, phase: object = None, lane: object = None
+    ) -> tuple[Note, Change | None]:
         """Store a note once; a resend of the same id returns the stored note and no change."""
         try:
             with self._write() as tx:
@@ -229,11 +270,14 @@ class Store:
                 existing = tx.get(NoteRow, (row.id, note_id))
                 if existing is not None:
                     return self._resent(existing, text)
+                phase, lane = rules.place_note(_kit(row), row.phase, phase, lane)
                 note = NoteRow(
                     workshop_id=row.id,
                     id=note_id,
                     text=text,
                     sort_key=rules.new_sort_key(),
+                    phase=phase,
+                    lane=lane,
                     revealed=not row.hold,
                 )
                 tx.add(note)
@@ -278,14 +322,62 @@ class Store:
         """Move the workshop to one of its kit's phases."""
         with self._write() as tx:
             row = self._open_row(tx, code)
-            kit = Kit.from_dict(json.loads(row.kit_json))
+            kit = _kit(row)
             if kit.phase(phase_id) is None:
                 raise Refusal("unknown_phase")
             row.phase = phase_id
+            _set_timer(row, Timer.for_phase(kit.phase(phase_id)))
             revealed = self._follow_kit_hold(tx, row, kit.phase(phase_id))
             rev = self._bump(tx, row)
-            return Change(
-                rev, "phase_changed", {"phase": phase_id, "hold": row.hold, "notes": revealed}
+            data = {
+                "phase": phase_id,
+                "in_view": rules.phase_in_view(kit, phase_id),
+                "hold": row.hold,
+                "notes": revealed,
+                "timer": _timer(row),
+            }
+            return Change(rev, "phase_changed", data)
+
+    def set_timer(self, code: str, action: str, minutes: int = 0) -> Change:
+        """Start, pause, extend or reset the current phase's timer."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            if action == "reset":
+                timer = Timer.for_phase(_kit(row).phase(row.phase))
+            else:
+                timer = _timer(row).apply(action, time.time(), minutes)
+            _set_timer(row, timer)
+            return Change(self._bump(tx, row), "timer_changed", {"timer": timer})
+
+    def set_volunteer(self, code: str, token: str, volunteer: bool) -> Change | None:
+        """A phone steps forward as a rapporteur, or back; only the count ever leaves here."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            digest = rules.digest(self.secret_key, token)
+            participant = tx.scalars(
+                select(ParticipantRow).where(
+                    ParticipantRow.workshop_id == row.id, ParticipantRow.token_digest == digest
+                )
+            ).one()
+            if participant.volunteer == volunteer:
+                return None  # a double tap or a resend: nothing changes
+            participant.volunteer = volunteer
+            tx.flush()
+            count = self._volunteers(tx, row.id)
+            return Change(self._bump(tx, row), "volunteers_changed", {"volunteers": count})
+
+    def is_volunteer(self, code: str, token: str) -> bool:
+        """Whether this phone has stepped forward (it is shown its own choice only)."""
+        digest = rules.digest(self.secret_key, token)
+        with self.unit() as tx:
+            row = self._row(tx, code)
+            return bool(
+                tx.scalar(
+                    select(ParticipantRow.volunteer).where(
+                        ParticipantRow.workshop_id == row.id,
+                        ParticipantRow.token_digest == digest,
+                    )
+                )
             )
 
     def _follow_kit_hold(self, tx: Session, row: WorkshopRow, phase) -> tuple[Note, ...]:

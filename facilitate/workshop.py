@@ -6,12 +6,13 @@ or SQLAlchemy's.
 
 import hashlib
 import hmac
+import math
 import secrets
 import uuid
 from dataclasses import dataclass, field
 
 from .errors import Refusal
-from .kits import Kit
+from .kits import Kit, Phase
 
 TEXT_LIMIT = 500
 TITLE_LIMIT = 120
@@ -28,8 +29,41 @@ class Note:
     id: str
     text: str
     sort_key: int
+    phase: str
+    lane: str | None = None
     revealed: bool = True
     hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A phase's countdown. Running, it ends at `ends_at` (server clock); paused, `left` stays."""
+
+    left: int
+    ends_at: float | None = None
+
+    @classmethod
+    def for_phase(cls, phase: Phase) -> "Timer":
+        """A paused timer at the phase's planned duration."""
+        return cls(left=(phase.minutes or 0) * 60)
+
+    def remaining(self, now: float) -> int:
+        """Whole seconds left at `now`."""
+        if self.ends_at is None:
+            return self.left
+        return max(0, math.ceil(self.ends_at - now))
+
+    def apply(self, action: str, now: float, minutes: int = 0) -> "Timer":
+        """The timer after a facilitator's action: start, pause, or extend by `minutes`."""
+        left = self.remaining(now)
+        if action == "start":
+            return Timer(left, now + left)
+        if action == "pause":
+            return Timer(left)
+        if action == "extend":
+            left += minutes * 60
+            return Timer(left, now + left if self.ends_at is not None else None)
+        raise Refusal("invalid_payload")
 
 
 @dataclass(frozen=True)
@@ -41,6 +75,8 @@ class Workshop:
     hold: bool
     closed: bool
     rev: int
+    timer: Timer = Timer(0)
+    volunteers: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,6 +85,10 @@ class Snapshot:
 
     workshop: Workshop
     notes: tuple[Note, ...]
+
+    def in_view(self) -> str:
+        """The phase whose notes the room works on: the current one, or the last notes phase."""
+        return phase_in_view(self.workshop.kit, self.workshop.phase)
 
     @property
     def pending(self) -> int:
@@ -129,3 +169,42 @@ def same_digest(secret_key: str, value: str, stored: str) -> bool:
 def new_sort_key() -> int:
     """The random place of a note on the board: the order never tells when it came."""
     return secrets.randbelow(2**31)
+
+
+def phase_in_view(kit: Kit, current: str) -> str:
+    """The notes phase the room looks at: the current phase if it collects notes, else the last
+    one before it (grouping and votes work on that round of notes), else the current phase."""
+    rounds = []
+    for phase in kit.phases:
+        if phase.kind == "notes":
+            rounds.append(phase.id)
+        if phase.id == current:
+            break
+    return rounds[-1] if rounds else current
+
+
+def place_note(kit: Kit, current: str, phase: object, lane: object) -> tuple[str, str | None]:
+    """The phase and lane a note belongs to: those it was written under, checked against the kit.
+
+    A phone sends the phase it showed when the note was written, so a note sent late (after a
+    dead spot) still lands in its own round.
+    """
+    if phase is None:
+        phase = current
+    if not isinstance(phase, str) or kit.phase(phase) is None:
+        raise Refusal("unknown_phase")
+    lanes = kit.phase(phase).lanes
+    if lane is None and not lanes:
+        return phase, None
+    if not isinstance(lane, str) or lane not in lanes:
+        raise Refusal("unknown_lane")
+    return phase, lane
+
+
+def clean_minutes(value: object) -> int:
+    """Minutes to add to a timer: a whole number from 1 to 120."""
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 120:
+        raise Refusal("invalid_payload")
+    return value

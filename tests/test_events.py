@@ -131,13 +131,14 @@ def test_unknown_event_gets_a_refusal(phone):
 def test_phase_set_reaches_everyone(app, phone, board, console):
     ack = console.emit("phase_set", {"phase": "idees"}, callback=True)
     assert ack == {"ok": True, "phase": "idees"}
-    expected = {"rev": 1, "phase": "idees", "hold": False}
+    timer = {"running": False, "remaining": 15 * 60}
+    expected = {"rev": 1, "phase": "idees", "in_view": "idees", "hold": False, "timer": timer}
     assert received(phone, "phase_changed") == [("phase_changed", expected)]
     for sio in (board, console):
         assert received(sio, "phase_changed") == [("phase_changed", {**expected, "notes": []})]
     app.extensions["facilitate"].pusher.flush()
     [(_, batch)] = received(phone, "batch")
-    change = {"type": "phase", "phase": "idees", "hold": False}
+    change = {"type": "phase", "phase": "idees", "in_view": "idees", "hold": False}
     assert batch == {"since": 0, "rev": 1, "changes": [change]}
     bad = console.emit("phase_set", {"phase": "nowhere"}, callback=True)
     assert bad["error"]["code"] == "unknown_phase"
@@ -177,7 +178,7 @@ def test_hold_keeps_notes_off_the_board_until_revealed(phone, board, console, co
     assert ack == {"ok": True, "revealed": 6}
     [(_, revealed)] = received(board, "notes_revealed")
     assert sorted(n["text"] for n in revealed["notes"]) == texts
-    assert set(revealed["notes"][0]) == {"id", "text"}
+    assert set(revealed["notes"][0]) == {"id", "text", "phase"}
 
 
 def test_turning_hold_off_reveals_held_notes(phone, board, console):
@@ -237,9 +238,119 @@ def test_a_kit_phase_holds_notes_and_the_next_phase_reveals_them(client, connect
     phone = connect({"code": code, "role": "participant"})
     console.emit("phase_set", {"phase": "ressentis"}, callback=True)
     assert received(board, "phase_changed")[0][1]["hold"] is True
-    note(phone, "Je me sens seule la nuit")
+    ack = phone.emit(
+        "note_add", {"text": "Je me sens seule la nuit", "lane": "Ce qui a pesé"}, callback=True
+    )
+    assert ack["ok"] and ack["note"]["lane"] == "Ce qui a pesé"
     assert received(board, "note_added") == []
     console.emit("phase_set", {"phase": "situations"}, callback=True)
     [(_, changed)] = received(board, "phase_changed")
     assert changed["hold"] is False
     assert [n["text"] for n in changed["notes"]] == ["Je me sens seule la nuit"]
+
+
+@pytest.fixture
+def espace(client, connect):
+    """A discussion space: notes in lanes, a hold, a vote, a grid."""
+    links = client.post("/api/sessions", json={"kit": "espace-discussion"}).get_json()
+    code = links["code"]
+    console = connect({"code": code, "role": "facilitator", "key": links["facilitator_key"]})
+    return code, console, connect({"code": code, "role": "participant"})
+
+
+@pytest.mark.parametrize(
+    "payload, code",
+    [
+        ({"text": "x", "lane": "Matin"}, "unknown_lane"),  # current phase (rules) has no lanes
+        ({"text": "x", "phase": "journee-hier"}, "unknown_lane"),  # lanes required there
+        ({"text": "x", "phase": "journee-hier", "lane": "Minuit"}, "unknown_lane"),
+        ({"text": "x", "phase": "journee-hier", "lane": 3}, "unknown_lane"),
+        ({"text": "x", "phase": "nulle-part"}, "unknown_phase"),
+        ({"text": "x", "phase": ["regles"]}, "unknown_phase"),
+    ],
+)
+def test_lane_and_phase_refusals(espace, payload, code):
+    _code, console, phone = espace
+    assert phone.emit("note_add", payload, callback=True)["error"]["code"] == code
+    assert console.emit("sync", {}, callback=True)["state"]["rev"] == 0
+
+
+def test_a_late_note_lands_in_the_round_it_was_written_in(espace):
+    _code, console, phone = espace
+    console.emit("phase_set", {"phase": "pistes"}, callback=True)
+    payload = {"text": "Écrit avant la coupure", "phase": "journee-hier", "lane": "Matin"}
+    ack = phone.emit("note_add", payload, callback=True)
+    assert ack["note"] == {**ack["note"], "phase": "journee-hier", "lane": "Matin"}
+
+
+def test_notes_in_view_follow_the_last_round(espace):
+    _code, console, _phone = espace
+    for phase, in_view in [
+        ("journee-hier", "journee-hier"),
+        ("ressentis", "ressentis"),
+        ("choix", "ressentis"),
+        ("regles", "regles"),
+    ]:
+        console.emit("phase_set", {"phase": phase}, callback=True)
+        assert console.emit("sync", {}, callback=True)["state"]["in_view"] == in_view
+
+
+def test_timer_start_pause_extend_reset(espace, connect):
+    code, console, phone = espace
+    board = connect({"code": code, "role": "board"})
+    assert board.ack["state"]["timer"] == {"running": False, "remaining": 10 * 60}
+    started = console.emit("timer_set", {"action": "start"}, callback=True)
+    assert started["timer"]["running"] and started["timer"]["remaining"] <= 600
+    for sio in (board, phone):
+        [(_, seen)] = received(sio, "timer_changed")
+        assert seen["timer"]["running"] is True
+    extended = console.emit("timer_set", {"action": "extend", "minutes": 5}, callback=True)
+    assert 840 < extended["timer"]["remaining"] <= 900
+    paused = console.emit("timer_set", {"action": "pause"}, callback=True)["timer"]
+    assert paused["running"] is False
+    assert console.emit("sync", {}, callback=True)["state"]["timer"] == paused
+    reset = console.emit("timer_set", {"action": "reset"}, callback=True)["timer"]
+    assert reset == {"running": False, "remaining": 600}
+    console.emit("phase_set", {"phase": "journee-hier"}, callback=True)
+    assert received(board, "phase_changed")[-1][1]["timer"] == {"running": False, "remaining": 1500}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"action": "stop"},
+        {"action": "extend", "minutes": 0},
+        {"action": "extend", "minutes": 500},
+        {"action": "extend", "minutes": "5"},
+        {"action": "extend", "minutes": True},
+    ],
+)
+def test_timer_refusals(espace, payload):
+    _code, console, phone = espace
+    assert console.emit("timer_set", payload, callback=True)["error"]["code"] == "invalid_payload"
+    assert (
+        phone.emit("timer_set", {"action": "start"}, callback=True)["error"]["code"] == "forbidden"
+    )
+
+
+def test_volunteers_are_counted_never_named(client, connect):
+    links = client.post("/api/sessions", json={"kit": "restitution-copil"}).get_json()
+    code = links["code"]
+    console = connect({"code": code, "role": "facilitator", "key": links["facilitator_key"]})
+    board = connect({"code": code, "role": "board"})
+    phones = [connect({"code": code, "role": "participant"}) for _ in range(3)]
+    for sio in phones[:2]:
+        assert sio.emit("volunteer_set", {"volunteer": True}, callback=True)["volunteer"] is True
+    phones[0].emit("volunteer_set", {"volunteer": True}, callback=True)  # a double tap
+    assert [p["volunteers"] for _, p in received(board, "volunteers_changed")] == [1, 2]
+    assert console.emit("sync", {}, callback=True)["state"]["volunteers"] == 2
+    again = connect({"code": code, "role": "participant", "token": phones[0].ack["token"]})
+    assert again.ack["volunteer"] is True
+    phones[0].emit("volunteer_set", {"volunteer": False}, callback=True)
+    assert received(console, "volunteers_changed")[-1][1]["volunteers"] == 1
+    bad = phones[2].emit("volunteer_set", {"volunteer": "oui"}, callback=True)
+    assert bad["error"]["code"] == "invalid_payload"
+    assert board.emit("volunteer_set", {"volunteer": True}, callback=True)["error"]["code"] == (
+        "forbidden"
+    )

@@ -2,12 +2,13 @@
 
 from facilitate import views
 from facilitate.kits import BUILTIN_DIR, load_kits
-from facilitate.workshop import Change, Note, Snapshot, Workshop
+from facilitate.workshop import Change, Note, Snapshot, Timer, Workshop
 
 KIT = load_kits(BUILTIN_DIR)[0]["atelier-court"]
-LIVE = Note("a", "Visible", 5)
-HELD = Note("b", "En attente", 1, revealed=False)
-HIDDEN = Note("c", "Masqué", 3, hidden=True)
+LIVE = Note("a", "Visible", 5, "idees")
+HELD = Note("b", "En attente", 1, "idees", revealed=False)
+HIDDEN = Note("c", "Masqué", 3, "idees", hidden=True)
+NOW = 1_000_000.0
 FORBIDDEN_KEYS = {"author", "token", "ip", "time", "created", "participant", "sort_key"}
 
 
@@ -26,36 +27,33 @@ def keys(value) -> set:
 
 
 def test_board_sees_revealed_notes_only():
-    state = views.state_for(views.BOARD, snapshot())
-    assert state["notes"] == [{"id": "a", "text": "Visible"}]
+    state = views.state_for(views.BOARD, snapshot(), NOW)
+    assert state["notes"] == [{"id": "a", "text": "Visible", "phase": "idees"}]
     assert state["pending"] == 1 and state["participants"] == 0
 
 
 def test_facilitator_sees_held_notes_marked_but_not_hidden_ones():
-    state = views.state_for(views.FACILITATOR, snapshot(), participants=4)
+    state = views.state_for(views.FACILITATOR, snapshot(), NOW, participants=4)
     assert [(n["id"], n["held"]) for n in state["notes"]] == [("b", True), ("a", False)]
     assert state["participants"] == 4
 
 
 def test_participant_sees_no_note_at_all():
-    assert views.state_for(views.PARTICIPANT, snapshot())["notes"] == []
+    assert views.state_for(views.PARTICIPANT, snapshot(), NOW)["notes"] == []
 
 
 def test_no_role_ever_gets_an_identifying_key():
     for role in (views.BOARD, views.FACILITATOR, views.PARTICIPANT):
-        assert not keys(views.state_for(role, snapshot())) & FORBIDDEN_KEYS
+        assert not keys(views.state_for(role, snapshot(), NOW)) & FORBIDDEN_KEYS
 
 
 def test_a_held_note_reaches_the_board_as_a_count():
     change = Change(8, "note_added", {"note": HELD, "pending": 2})
-    assert views.board_update(change) == ("notes_pending", {"rev": 8, "pending": 2})
-    event, payload = views.facilitator_update(change)
-    assert event == "note_added" and payload["note"] == {
-        "id": "b",
-        "text": "En attente",
-        "held": True,
-    }
-    assert views.phone_change(change) is None and views.phone_now(change) is None
+    assert views.board_update(change, NOW) == ("notes_pending", {"rev": 8, "pending": 2})
+    event, payload = views.facilitator_update(change, NOW)
+    assert event == "note_added"
+    assert payload["note"] == {"id": "b", "text": "En attente", "phase": "idees", "held": True}
+    assert views.phone_change(change) is None and views.phone_now(change, NOW) is None
 
 
 def test_every_change_gives_the_board_an_event_with_its_rev():
@@ -64,9 +62,38 @@ def test_every_change_gives_the_board_an_event_with_its_rev():
         Change(2, "note_hidden", {"note_id": "a", "pending": 0}),
         Change(3, "notes_revealed", {"notes": (LIVE,)}),
         Change(4, "hold_changed", {"hold": True, "notes": ()}),
-        Change(5, "phase_changed", {"phase": "vote", "hold": False, "notes": (LIVE,)}),
+        Change(
+            5,
+            "phase_changed",
+            {
+                "phase": "gommettes",
+                "in_view": "idees",
+                "hold": False,
+                "notes": (LIVE,),
+                "timer": Timer(600),
+            },
+        ),
+        Change(6, "timer_changed", {"timer": Timer(300, NOW + 300)}),
+        Change(7, "volunteers_changed", {"volunteers": 2}),
     ]
     for change in changes:
         for update in (views.board_update, views.facilitator_update):
-            event, payload = update(change)
+            event, payload = update(change, NOW)
             assert payload["rev"] == change.rev and not keys(payload) & FORBIDDEN_KEYS
+
+
+def test_guidance_reaches_the_facilitator_only_and_as_safe_html():
+    phase = KIT.phases[1].__class__(
+        id="x", kind="notes", title="T", guidance="**Lire** à voix haute <script>alert(1)</script>"
+    )
+    html = views.phase_view(phase, views.FACILITATOR)["guidance_html"]
+    assert "<strong>Lire</strong>" in html and "<script" not in html
+    assert "guidance_html" not in views.phase_view(phase, views.BOARD)
+    assert "guidance_html" not in views.phase_view(phase, views.PARTICIPANT)
+
+
+def test_timer_counts_down_from_the_server_clock():
+    running = Timer(300, NOW + 120.2)
+    assert views.timer_view(running, NOW) == {"running": True, "remaining": 121}
+    assert views.timer_view(running, NOW + 500) == {"running": True, "remaining": 0}
+    assert views.timer_view(Timer(90), NOW) == {"running": False, "remaining": 90}
