@@ -187,10 +187,10 @@ def place_note(kit: Kit, current: str, phase: object, lane: object) -> tuple[str
     """The phase and lane a note belongs to: those it was written under, checked against the kit.
 
     A phone sends the phase it showed when the note was written, so a note sent late (after a
-    dead spot) still lands in its own round.
+    dead spot) still lands in its own round; without one, the note joins the round in view.
     """
-    if phase is None:
-        phase = current
+    if phase is None:  # a script, or an old page: the round the room works on
+        phase = phase_in_view(kit, current)
     if not isinstance(phase, str) or kit.phase(phase) is None:
         raise Refusal("unknown_phase")
     lanes = kit.phase(phase).lanes
