@@ -63,6 +63,14 @@ def acknowledged(event: str, *roles: str) -> Callable:
     return register
 
 
+def field(payload: dict, name: str, kind: type) -> object:
+    """A required field of the payload, of exactly this type, or a refusal."""
+    value = payload.get(name)
+    if type(value) is not kind:  # exact: True is not an int, 1 is not a bool
+        raise Refusal("invalid_payload")
+    return value
+
+
 def _seat(roles: tuple[str, ...]) -> Seat:
     seat = services().seats.get(request.sid)
     if seat is None:
@@ -162,9 +170,7 @@ def note_add(payload: dict, seat: Seat) -> dict:
 @acknowledged("note_hide", views.FACILITATOR)
 def note_hide(payload: dict, seat: Seat) -> dict:
     """Sent by the facilitator to take a note off every screen and out of the minutes."""
-    note_id = payload.get("note_id")
-    if not isinstance(note_id, str):
-        raise Refusal("invalid_payload")
+    note_id = field(payload, "note_id", str)
     _write_and_push(seat, lambda st: st.hide_note(seat.code, note_id))
     return {}
 
@@ -172,9 +178,7 @@ def note_hide(payload: dict, seat: Seat) -> dict:
 @acknowledged("phase_set", views.FACILITATOR)
 def phase_set(payload: dict, seat: Seat) -> dict:
     """Sent by the facilitator to move to a phase; every screen follows."""
-    phase = payload.get("phase")
-    if not isinstance(phase, str):
-        raise Refusal("invalid_payload")
+    phase = field(payload, "phase", str)
     _write_and_push(seat, lambda st: st.set_phase(seat.code, phase))
     return {"phase": phase}
 
@@ -182,9 +186,7 @@ def phase_set(payload: dict, seat: Seat) -> dict:
 @acknowledged("notes_hold_set", views.FACILITATOR)
 def notes_hold_set(payload: dict, seat: Seat) -> dict:
     """Sent by the facilitator to hold new notes off the board while people write, or stop."""
-    hold = payload.get("hold")
-    if not isinstance(hold, bool):
-        raise Refusal("invalid_payload")
+    hold = field(payload, "hold", bool)
     _write_and_push(seat, lambda st: st.set_hold(seat.code, hold))
     return {"hold": hold}
 
@@ -210,8 +212,6 @@ def timer_set(payload: dict, seat: Seat) -> dict:
 @acknowledged("volunteer_set", views.PARTICIPANT)
 def volunteer_set(payload: dict, seat: Seat) -> dict:
     """Sent by a phone that steps forward as a rapporteur, or back; the room sees a count."""
-    volunteer = payload.get("volunteer")
-    if not isinstance(volunteer, bool):
-        raise Refusal("invalid_payload")
+    volunteer = field(payload, "volunteer", bool)
     _write_and_push(seat, lambda st: st.set_volunteer(seat.code, seat.token, volunteer))
     return {"volunteer": volunteer}
