@@ -16,9 +16,17 @@ from flask_socketio import join_room, leave_room
 from . import views
 from .app import socketio
 from .errors import Refusal
+from .priorities import target_of
 from .push import room
 from .web import facilitator_cookie
-from .workshop import ROLES, clean_minutes, clean_note_id, clean_text, normalise_code
+from .workshop import (
+    ROLES,
+    TITLE_LIMIT,
+    clean_minutes,
+    clean_note_id,
+    clean_text,
+    normalise_code,
+)
 
 TIMER_ACTIONS = ("start", "pause", "extend", "reset")
 
@@ -110,7 +118,7 @@ def join(payload: dict, _seat: Seat | None) -> dict:
         ack["token"] = store.participant(code, payload.get("token"))
         ack["volunteer"] = store.is_volunteer(code, ack["token"])
     _take_seat(Seat(code, role, ack.get("token")))
-    return {**ack, "state": _state(code, role)}
+    return {**ack, "state": _state(code, role, ack.get("token"))}
 
 
 def _take_seat(seat: Seat) -> None:
@@ -135,14 +143,16 @@ def _count_phones(code: str) -> None:
     services().pusher.count_phones(code, _phones(code))
 
 
-def _state(code: str, role: str) -> dict:
-    return views.state_for(role, services().store.snapshot(code), time.time(), _phones(code))
+def _state(code: str, role: str, token: str | None = None) -> dict:
+    store = services().store
+    mine = store.my_dots(code, token) if token else None
+    return views.state_for(role, store.snapshot(code), time.time(), _phones(code), mine)
 
 
 @acknowledged("sync")
 def sync(_payload: dict, seat: Seat) -> dict:
     """Sent by a screen that saw a gap in `rev`; answers with a fresh snapshot."""
-    return {"state": _state(seat.code, seat.role)}
+    return {"state": _state(seat.code, seat.role, seat.token)}
 
 
 def _write_and_push(seat: Seat, write: Callable):
@@ -215,3 +225,97 @@ def volunteer_set(payload: dict, seat: Seat) -> dict:
     volunteer = field(payload, "volunteer", bool)
     _write_and_push(seat, lambda st: st.set_volunteer(seat.code, seat.token, volunteer))
     return {"volunteer": volunteer}
+
+
+def _title(payload: dict) -> str:
+    return clean_text(payload.get("title"), TITLE_LIMIT)
+
+
+@acknowledged("theme_create", views.FACILITATOR)
+def theme_create(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to name a theme and gather notes in it (`note_ids`, may be [])."""
+    title, note_ids = _title(payload), payload.get("note_ids", [])
+    if not isinstance(note_ids, list) or not all(isinstance(n, str) for n in note_ids):
+        raise Refusal("invalid_payload")
+    theme_id = clean_note_id(None)
+    _write_and_push(seat, lambda st: st.create_theme(seat.code, theme_id, title, note_ids))
+    return {"theme_id": theme_id}
+
+
+@acknowledged("theme_rename", views.FACILITATOR)
+def theme_rename(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to rename a theme."""
+    theme_id, title = field(payload, "theme_id", str), _title(payload)
+    _write_and_push(seat, lambda st: st.rename_theme(seat.code, theme_id, title))
+    return {}
+
+
+@acknowledged("theme_merge", views.FACILITATOR)
+def theme_merge(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to pour one theme's notes into another (`into`)."""
+    theme_id, into = field(payload, "theme_id", str), field(payload, "into", str)
+    _write_and_push(seat, lambda st: st.merge_theme(seat.code, theme_id, into))
+    return {}
+
+
+@acknowledged("theme_delete", views.FACILITATOR)
+def theme_delete(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to undo a theme; its notes stand alone again."""
+    theme_id = field(payload, "theme_id", str)
+    _write_and_push(seat, lambda st: st.delete_theme(seat.code, theme_id))
+    return {}
+
+
+@acknowledged("note_move", views.FACILITATOR)
+def note_move(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to put a note in a theme, or out of any (`theme_id` null)."""
+    note_id, theme_id = field(payload, "note_id", str), payload.get("theme_id")
+    if theme_id is not None and not isinstance(theme_id, str):
+        raise Refusal("invalid_payload")
+    _write_and_push(seat, lambda st: st.move_note(seat.code, note_id, theme_id))
+    return {}
+
+
+@acknowledged("vote_cast", views.PARTICIPANT)
+def vote_cast(payload: dict, seat: Seat) -> dict:
+    """Sent by a phone to place a dot; `id` (a UUID it made) makes a resend harmless."""
+    target, dot_id = target_of(payload), clean_note_id(payload.get("id"))
+    remaining, _change = _write_and_push(
+        seat, lambda st: st.cast_dot(seat.code, seat.token, target, dot_id)
+    )
+    return {"remaining": remaining, "id": dot_id}
+
+
+@acknowledged("vote_retract", views.PARTICIPANT)
+def vote_retract(payload: dict, seat: Seat) -> dict:
+    """Sent by a phone to take a dot back: the dot `id`, or one of its dots on the item."""
+    target = target_of(payload)
+    dot_id = clean_note_id(payload["id"]) if payload.get("id") is not None else None
+    remaining, _change = _write_and_push(
+        seat, lambda st: st.retract_dot(seat.code, seat.token, target, dot_id)
+    )
+    return {"remaining": remaining}
+
+
+@acknowledged("votes_reveal", views.FACILITATOR)
+def votes_reveal(_payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to close the vote and show the ranking to the room."""
+    change = _write_and_push(seat, lambda st: st.reveal_votes(seat.code))
+    return views.ranking_view(change.data["ranking"], change.data["voters"])
+
+
+@acknowledged("decision_set", views.FACILITATOR)
+def decision_set(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to record the COPIL's decision on a priority, and why."""
+    target = target_of(payload)
+    decision = clean_text(payload.get("decision"))
+    reason = clean_text(payload.get("reason"))
+    _write_and_push(seat, lambda st: st.set_decision(seat.code, target, decision, reason))
+    return {}
+
+
+@acknowledged("session_close", views.FACILITATOR)
+def session_close(_payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to end the session: writing stops, phones are forgotten."""
+    _write_and_push(seat, lambda st: st.close(seat.code))
+    return {}

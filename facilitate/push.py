@@ -20,6 +20,11 @@ SERVER_EVENTS = (
     "phase_changed",
     "timer_changed",
     "volunteers_changed",
+    "themes_changed",
+    "votes_progress",
+    "votes_revealed",
+    "decision_changed",
+    "session_closed",
     "batch",
     "presence",
 )

@@ -1,4 +1,4 @@
-"""Storage: SQLAlchemy 2 models and one short unit of work per operation.
+"""Storage: one short unit of work per operation, on the tables of `models.py`.
 
 Every write commits before it returns, so that an adapter acknowledges only what is on disk.
 Nothing here stores an author, an address or a time finer than the day.
@@ -11,104 +11,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import (
-    Boolean,
-    Date,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    create_engine,
-    event,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from . import workshop as rules
 from .errors import Refusal
 from .kits import Kit
+from .models import Base, NoteRow, ParticipantRow, WorkshopRow, engine_for
+from .store_priorities import PrioritiesStore
 from .workshop import Change, Note, Snapshot, Timer, Workshop
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class WorkshopRow(Base):
-    __tablename__ = "workshops"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(String(16), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
-    kit_id: Mapped[str] = mapped_column(String(100))
-    kit_json: Mapped[str] = mapped_column(Text)
-    phase: Mapped[str] = mapped_column(String(100))
-    hold: Mapped[bool] = mapped_column(Boolean, default=False)
-    closed: Mapped[bool] = mapped_column(Boolean, default=False)
-    rev: Mapped[int] = mapped_column(Integer, default=0)
-    timer_left: Mapped[int] = mapped_column(Integer, default=0)
-    timer_ends_at: Mapped[float | None] = mapped_column(Float, nullable=True)
-    key_digest: Mapped[str] = mapped_column(String(64))
-    opened_on: Mapped[datetime.date] = mapped_column(Date)
-
-
-class ParticipantRow(Base):
-    """A phone's keyed token hash, for its identity across reconnections; linked to no note."""
-
-    __tablename__ = "participants"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
-    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
-    volunteer: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class NoteRow(Base):
-    __tablename__ = "notes"
-
-    workshop_id: Mapped[int] = mapped_column(
-        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
-    )
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    text: Mapped[str] = mapped_column(Text)
-    sort_key: Mapped[int] = mapped_column(Integer)
-    phase: Mapped[str] = mapped_column(String(100))
-    lane: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    revealed: Mapped[bool] = mapped_column(Boolean, default=True)
-    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-def engine_for(url: str):
-    """An engine with the settings each backend needs to be safe under many writers."""
-    if url.startswith("postgres://"):  # PaaS spelling; SQLAlchemy only knows postgresql://
-        url = "postgresql://" + url.removeprefix("postgres://")
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    # WAL lets readers run beside the writer; NORMAL sync survives a killed process.
-    cursor = dbapi_connection.cursor()
-    for pragma in (
-        "journal_mode=WAL",
-        "foreign_keys=ON",
-        "synchronous=NORMAL",
-        "busy_timeout=5000",
-    ):
-        cursor.execute(f"PRAGMA {pragma}")
-    cursor.close()
-
-
-def _note(row: NoteRow) -> Note:
-    return Note(row.id, row.text, row.sort_key, row.phase, row.lane, row.revealed, row.hidden)
 
 
 def _kit(row: WorkshopRow) -> Kit:
@@ -137,8 +49,10 @@ def _workshop(row: WorkshopRow, volunteers: int = 0) -> Workshop:
     )
 
 
-class Store:
+class Store(PrioritiesStore):
     """The workshops' database. Writes are serialised by `lock`, which the caller holds."""
+
+    _kit_of = staticmethod(_kit)
 
     def __init__(self, url: str, secret_key: str) -> None:
         self.engine = engine_for(url)
@@ -222,7 +136,8 @@ class Store:
                 .order_by(NoteRow.sort_key, NoteRow.id)
             )
             volunteers = self._volunteers(tx, row.id)
-            return Snapshot(_workshop(row, volunteers), tuple(_note(n) for n in notes))
+            notes = tuple(n.to_note() for n in notes)
+            return Snapshot(_workshop(row, volunteers), notes, **self._priorities_state(tx, row))
 
     @staticmethod
     def _volunteers(tx: Session, workshop_id: int) -> int:
@@ -240,11 +155,16 @@ class Store:
             return rules.same_digest(self.secret_key, key, self._row(tx, code).key_digest)
 
     def participant(self, code: str, token: object) -> str:
-        """The token a phone keeps: the one it sent if this workshop knows it, else a new one."""
+        """The token a phone keeps: the one it sent if this workshop knows it, else a new one.
+
+        A closed workshop stores no one new: the phone may read, and has nothing to write.
+        """
         with self.unit() as tx:
             row = self._row(tx, code)
             if isinstance(token, str) and 0 < len(token) <= 64 and self._knows(tx, row.id, token):
                 return token
+            if row.closed:
+                return rules.new_secret()
         with self._write() as tx:
             token = rules.new_secret()
             digest = rules.digest(self.secret_key, token)
@@ -284,7 +204,7 @@ class Store:
                 tx.flush()
                 rev = self._bump(tx, row)
                 pending = self._pending(tx, row.id)
-                stored = _note(note)
+                stored = note.to_note()
                 return stored, Change(rev, "note_added", {"note": stored, "pending": pending})
         except IntegrityError:  # the same id committed by a racing resend in another process
             with self.unit() as tx:
@@ -295,7 +215,7 @@ class Store:
     def _resent(existing: NoteRow, text: str) -> tuple[Note, None]:
         if existing.text != text:
             raise Refusal("note_id_taken")
-        return _note(existing), None
+        return existing.to_note(), None
 
     @staticmethod
     def _pending(tx: Session, workshop_id: int) -> int:
@@ -336,6 +256,8 @@ class Store:
                 "notes": revealed,
                 "timer": _timer(row),
             }
+            if kit.phase(phase_id).kind == "vote":  # phones get what to vote on with the phase
+                data["ballot"] = tuple(self._ballot(tx, row, phase_id))
             return Change(rev, "phase_changed", data)
 
     def set_timer(self, code: str, action: str, minutes: int = 0) -> Change:
@@ -416,4 +338,21 @@ class Store:
         ).all()
         for note in held:
             note.revealed = True
-        return tuple(_note(n) for n in held)
+        return tuple(n.to_note() for n in held)
+
+    def close(self, code: str) -> Change:
+        """Stop all writing. Keep each vote's totals and the number who took part; forget
+        every phone, so that nothing is left that ties anything to one participant."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            self._forget_voters(tx, row)
+            row.took_part = tx.scalar(
+                select(func.count())
+                .select_from(ParticipantRow)
+                .where(ParticipantRow.workshop_id == row.id)
+            )
+            tx.execute(delete(ParticipantRow).where(ParticipantRow.workshop_id == row.id))
+            row.closed, row.hold = True, False
+            revealed = self._reveal(tx, row.id)
+            _set_timer(row, Timer(0))
+            return Change(self._bump(tx, row), "session_closed", {"notes": revealed})

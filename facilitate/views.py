@@ -7,7 +7,9 @@ time of writing; the board never sees a held or hidden note; a phone sees no oth
 import markdown
 import nh3
 
+from . import priorities
 from .kits import Phase
+from .priorities import Priority, VoteRound
 from .workshop import Change, Note, Snapshot, Timer
 
 BOARD, FACILITATOR, PARTICIPANT = "board", "facilitator", "participant"
@@ -19,7 +21,36 @@ def note_for_board(note: Note) -> dict:
     out = {"id": note.id, "text": note.text, "phase": note.phase}
     if note.lane is not None:
         out["lane"] = note.lane
+    if note.theme is not None:
+        out["theme"] = note.theme
     return out
+
+
+def theme_view(theme) -> dict:
+    return {"id": theme.id, "title": theme.title, "phase": theme.phase}
+
+
+def ranking_view(ranking: tuple[Priority, ...], voters: int) -> dict:
+    """A revealed ranking: ties share a rank; no counts at all below three voters."""
+    shown = priorities.counts_shown(voters)
+    rows = []
+    for p in ranking:
+        row = {**priorities.target_ref(p.target), "text": p.text, "rank": p.rank}
+        if shown:
+            row["votes"] = p.votes
+        rows.append(row)
+    return {"voters": voters, "counts_shown": shown, "ranking": rows}
+
+
+def _rankings(rounds: dict[str, VoteRound]) -> dict:
+    return {phase: ranking_view(r.ranking, r.voters) for phase, r in rounds.items() if r.revealed}
+
+
+def _decisions(decisions: dict) -> list[dict]:
+    return [
+        {**priorities.target_ref(target), "decision": decision, "reason": reason}
+        for target, (decision, reason) in decisions.items()
+    ]
 
 
 def note_for_facilitator(note: Note) -> dict:
@@ -32,8 +63,10 @@ def timer_view(timer: Timer, now: float) -> dict:
     return {"running": timer.ends_at is not None, "remaining": timer.remaining(now)}
 
 
-def state_for(role: str, snapshot: Snapshot, now: float, participants: int = 0) -> dict:
-    """The full snapshot one role may see."""
+def state_for(
+    role: str, snapshot: Snapshot, now: float, participants: int = 0, mine: list | None = None
+) -> dict:
+    """The full snapshot one role may see; `mine` is a phone's own dots in the current vote."""
     w = snapshot.workshop
     state = {
         "rev": w.rev,
@@ -48,7 +81,9 @@ def state_for(role: str, snapshot: Snapshot, now: float, participants: int = 0) 
         "closed": w.closed,
         "timer": timer_view(w.timer, now),
         "notes": [],
+        "rankings": _rankings(snapshot.rounds),
     }
+    vote_open = _vote_open(snapshot)
     visible = [n for n in snapshot.notes if not n.hidden]
     if role == BOARD:
         state["notes"] = [note_for_board(n) for n in visible if n.revealed]
@@ -59,7 +94,25 @@ def state_for(role: str, snapshot: Snapshot, now: float, participants: int = 0) 
         state["pending"] = snapshot.pending
         state["participants"] = participants
         state["volunteers"] = w.volunteers
+        state["themes"] = [theme_view(t) for t in snapshot.themes]
+        state["decisions"] = _decisions(snapshot.decisions)
+        if vote_open:
+            state["voters"] = snapshot.voters  # how many voted, never for what
+    elif vote_open:
+        ballot = priorities.ballot(snapshot.notes, snapshot.themes, snapshot.in_view())
+        state["ballot"] = [_item(i) for i in ballot]
+        state["my_dots"] = list(mine or [])
     return state
+
+
+def _item(item) -> dict:
+    return {**priorities.target_ref(item.target), "text": item.text}
+
+
+def _vote_open(snapshot: Snapshot) -> bool:
+    w = snapshot.workshop
+    phase = w.kit.phase(w.phase)
+    return phase.kind == "vote" and phase.id not in snapshot.rounds and not w.closed
 
 
 def phase_view(phase: Phase, role: str) -> dict:
@@ -106,7 +159,24 @@ def board_update(change: Change, now: float) -> tuple[str, dict]:
             return "timer_changed", {"rev": rev, "timer": timer_view(d["timer"], now)}
         case "volunteers_changed":
             return "volunteers_changed", {"rev": rev, "volunteers": d["volunteers"]}
+        case "themes_changed":
+            themes = [theme_view(t) for t in d["themes"]]
+            return "themes_changed", {"rev": rev, "themes": themes, "grouping": d["grouping"]}
+        case "votes_progress":
+            return "votes_progress", {"rev": rev, "voters": d["voters"]}
+        case "votes_revealed":
+            return "votes_revealed", _revealed_payload(change)
+        case "decision_changed":
+            decision = _decisions({d["target"]: (d["decision"], d["reason"])})[0]
+            return "decision_changed", {"rev": rev, "decision": decision}
+        case "session_closed":
+            return "session_closed", {"rev": rev, "notes": [note_for_board(n) for n in d["notes"]]}
     raise ValueError(f"no board view for {change.type}")
+
+
+def _revealed_payload(change: Change) -> dict:
+    d = change.data
+    return {"rev": change.rev, "phase": d["phase"], **ranking_view(d["ranking"], d["voters"])}
 
 
 def _phase_payload(change: Change, now: float) -> dict:
@@ -132,7 +202,10 @@ def phone_now(change: Change, now: float) -> tuple[str, dict] | None:
     """What phones get at once: the facilitator's steps (phase, hold, timer)."""
     match change.type:
         case "phase_changed":
-            return "phase_changed", _phase_payload(change, now)
+            payload = _phase_payload(change, now)
+            if "ballot" in change.data:
+                payload["ballot"] = [_item(i) for i in change.data["ballot"]]
+            return "phase_changed", payload
         case "hold_changed":
             return "notes_hold_changed", {"rev": change.rev, "hold": change.data["hold"]}
         case "timer_changed":
@@ -140,6 +213,10 @@ def phone_now(change: Change, now: float) -> tuple[str, dict] | None:
                 "rev": change.rev,
                 "timer": timer_view(change.data["timer"], now),
             }
+        case "votes_revealed":
+            return "votes_revealed", _revealed_payload(change)
+        case "session_closed":
+            return "session_closed", {"rev": change.rev}
     return None
 
 
@@ -162,4 +239,6 @@ def phone_change(change: Change) -> dict | None:
             return {"type": "note_hidden", "note_id": change.data["note_id"]}
         case "hold_changed":
             return {"type": "hold", "hold": change.data["hold"]}
+        case "themes_changed":
+            return {"type": "ballot"}  # a phone in a vote asks for a fresh ballot
     return None

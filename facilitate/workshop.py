@@ -33,6 +33,7 @@ class Note:
     lane: str | None = None
     revealed: bool = True
     hidden: bool = False
+    theme: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,10 @@ class Snapshot:
 
     workshop: Workshop
     notes: tuple[Note, ...]
+    themes: tuple = ()  # priorities.Theme
+    rounds: dict = field(default_factory=dict)  # phase id -> priorities.VoteRound
+    decisions: dict = field(default_factory=dict)  # target -> (decision, reason)
+    voters: int = 0  # phones that placed a dot in the current vote
 
     def in_view(self) -> str:
         """The phase whose notes the room works on: the current one, or the last notes phase."""

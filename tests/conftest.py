@@ -14,9 +14,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from sqlalchemy import text
 
 from facilitate.app import create_app, socketio
-from facilitate.store import Base
+from facilitate.models import Base
 
 POSTGRES = os.environ.get("FACILITATE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 
@@ -59,8 +60,9 @@ def app(database_url, tmp_path):
     )
     store = app.extensions["facilitate"].store
     if store.engine.dialect.name == "postgresql":  # one database per run: empty it per test
-        Base.metadata.drop_all(store.engine)
-        Base.metadata.create_all(store.engine)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with store.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     yield app
     store.engine.dispose()
 

@@ -121,7 +121,7 @@ def test_start_form_opens_a_session_and_the_console(client):
 
 def test_nothing_stores_addresses_or_agents(app, client, workshop, connect):
     """No table has a column for an address, an agent or a time finer than the day."""
-    from facilitate.store import Base
+    from facilitate.models import Base
 
     columns = {c.name for table in Base.metadata.tables.values() for c in table.columns}
     assert not columns & {"ip", "address", "user_agent", "author", "created_at", "timestamp"}

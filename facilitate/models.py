@@ -1,0 +1,165 @@
+"""The database tables (SQLAlchemy 2 typed models) and the engine settings.
+
+No table has a column for an author, an address, a browser or a time finer than the day.
+"""
+
+import datetime
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from .workshop import Note
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class WorkshopRow(Base):
+    __tablename__ = "workshops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    kit_id: Mapped[str] = mapped_column(String(100))
+    kit_json: Mapped[str] = mapped_column(Text)
+    phase: Mapped[str] = mapped_column(String(100))
+    hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    rev: Mapped[int] = mapped_column(Integer, default=0)
+    timer_left: Mapped[int] = mapped_column(Integer, default=0)
+    timer_ends_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    took_part: Mapped[int | None] = mapped_column(Integer, nullable=True)  # counted at close
+    key_digest: Mapped[str] = mapped_column(String(64))
+    opened_on: Mapped[datetime.date] = mapped_column(Date)
+
+
+class ParticipantRow(Base):
+    """A phone's keyed token hash, for its identity across reconnections; linked to no note."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    volunteer: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class NoteRow(Base):
+    __tablename__ = "notes"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    sort_key: Mapped[int] = mapped_column(Integer)
+    phase: Mapped[str] = mapped_column(String(100))
+    lane: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    theme_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    revealed: Mapped[bool] = mapped_column(Boolean, default=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def to_note(self) -> Note:
+        """The domain value: what views may show of it."""
+        return Note(
+            self.id,
+            self.text,
+            self.sort_key,
+            self.phase,
+            self.lane,
+            self.revealed,
+            self.hidden,
+            self.theme_id,
+        )
+
+
+def engine_for(url: str):
+    """An engine with the settings each backend needs to be safe under many writers."""
+    if url.startswith("postgres://"):  # PaaS spelling; SQLAlchemy only knows postgresql://
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    engine = create_engine(url, pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers run beside the writer; NORMAL sync survives a killed process.
+    cursor = dbapi_connection.cursor()
+    for pragma in (
+        "journal_mode=WAL",
+        "foreign_keys=ON",
+        "synchronous=NORMAL",
+        "busy_timeout=5000",
+    ):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+class ThemeRow(Base):
+    """A theme the facilitator made from notes of one round."""
+
+    __tablename__ = "themes"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    sort_key: Mapped[int] = mapped_column(Integer)
+
+
+class DotRow(Base):
+    """One dot, while a vote is open: the budget needs its owner. Deleted when the session
+    closes, leaving only the totals in `vote_rounds`."""
+
+    __tablename__ = "dots"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(100))
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(50))
+
+
+class VoteRoundRow(Base):
+    """A vote phase once revealed: its ranking with the totals per item, and no voter."""
+
+    __tablename__ = "vote_rounds"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    phase: Mapped[str] = mapped_column(String(100), primary_key=True)
+    revealed: Mapped[bool] = mapped_column(Boolean, default=True)
+    voters: Mapped[int] = mapped_column(Integer)
+    ranking_json: Mapped[str] = mapped_column(Text)
+
+
+class DecisionRow(Base):
+    """The COPIL's decision on one of the group's priorities, kept apart from the ranking."""
+
+    __tablename__ = "decisions"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    target: Mapped[str] = mapped_column(String(50), primary_key=True)
+    decision: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)

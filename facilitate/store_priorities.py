@@ -1,0 +1,317 @@
+"""Storage of prioritisation: themes, dots while a vote is open, rankings once revealed.
+
+A mixin of `Store`: it shares its lock, its units of work and its revision counter.
+"""
+
+import json
+
+from sqlalchemy import delete, distinct, func, select
+from sqlalchemy.orm import Session
+
+from . import priorities
+from . import workshop as rules
+from .errors import Refusal
+from .models import DecisionRow, DotRow, NoteRow, ParticipantRow, ThemeRow, VoteRoundRow
+from .priorities import Item, Priority, Theme, VoteRound
+from .workshop import Change
+
+
+def _theme(row: ThemeRow) -> Theme:
+    return Theme(row.id, row.title, row.phase, row.sort_key)
+
+
+def _ranking_json(ranking: list[Priority]) -> str:
+    rows = [{"target": p.target, "text": p.text, "votes": p.votes, "rank": p.rank} for p in ranking]
+    return json.dumps(rows, ensure_ascii=False)
+
+
+def ranking_from_json(text: str) -> tuple[Priority, ...]:
+    """A stored ranking, back as domain values."""
+    return tuple(Priority(**row) for row in json.loads(text))
+
+
+def vote_round(row: VoteRoundRow) -> VoteRound:
+    return VoteRound(row.phase, row.revealed, row.voters, ranking_from_json(row.ranking_json))
+
+
+class PrioritiesStore:
+    """Themes, votes and decisions; see `priorities.py` for the rules."""
+
+    # --- themes (facilitator only)
+
+    def create_theme(self, code: str, theme_id: str, title: str, note_ids: list[str]) -> Change:
+        """A new theme in the round in view, gathering these notes."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            phase = rules.phase_in_view(self._kit_of(row), row.phase)
+            theme = ThemeRow(
+                workshop_id=row.id,
+                id=theme_id,
+                phase=phase,
+                title=title,
+                sort_key=rules.new_sort_key(),
+            )
+            tx.add(theme)
+            for note_id in note_ids:
+                self._note_row(tx, row.id, note_id).theme_id = theme.id
+            return self._themes_changed(tx, row)
+
+    def rename_theme(self, code: str, theme_id: str, title: str) -> Change:
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            self._theme_row(tx, row.id, theme_id).title = title
+            return self._themes_changed(tx, row)
+
+    def merge_theme(self, code: str, theme_id: str, into: str) -> Change:
+        """Move every note of one theme into another, and drop the first."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            gone, kept = self._theme_row(tx, row.id, theme_id), self._theme_row(tx, row.id, into)
+            if gone.id == kept.id:
+                raise Refusal("invalid_payload")
+            self._regroup(tx, row.id, gone.id, kept.id)
+            tx.delete(gone)
+            return self._themes_changed(tx, row)
+
+    def delete_theme(self, code: str, theme_id: str) -> Change:
+        """Drop a theme; its notes stand alone again."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            theme = self._theme_row(tx, row.id, theme_id)
+            self._regroup(tx, row.id, theme.id, None)
+            tx.delete(theme)
+            return self._themes_changed(tx, row)
+
+    def move_note(self, code: str, note_id: str, theme_id: str | None) -> Change:
+        """Put a note in a theme, or take it out of any (`theme_id` None)."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            if theme_id is not None:
+                self._theme_row(tx, row.id, theme_id)
+            self._note_row(tx, row.id, note_id).theme_id = theme_id
+            return self._themes_changed(tx, row)
+
+    @staticmethod
+    def _regroup(tx: Session, workshop_id: int, old: str, new: str | None) -> None:
+        notes = select(NoteRow).where(NoteRow.workshop_id == workshop_id, NoteRow.theme_id == old)
+        for note in tx.scalars(notes):
+            note.theme_id = new
+
+    @staticmethod
+    def _note_row(tx: Session, workshop_id: int, note_id: object) -> NoteRow:
+        note = tx.get(NoteRow, (workshop_id, note_id)) if isinstance(note_id, str) else None
+        if note is None or note.hidden:
+            raise Refusal("unknown_note")
+        return note
+
+    @staticmethod
+    def _theme_row(tx: Session, workshop_id: int, theme_id: object) -> ThemeRow:
+        theme = tx.get(ThemeRow, (workshop_id, theme_id)) if isinstance(theme_id, str) else None
+        if theme is None:
+            raise Refusal("unknown_theme")
+        return theme
+
+    def _themes_changed(self, tx: Session, row) -> Change:
+        tx.flush()
+        themes = self._themes(tx, row.id)
+        notes = select(NoteRow).where(NoteRow.workshop_id == row.id, ~NoteRow.hidden)
+        grouping = {n.id: n.theme_id for n in tx.scalars(notes)}
+        return Change(
+            self._bump(tx, row), "themes_changed", {"themes": themes, "grouping": grouping}
+        )
+
+    @staticmethod
+    def _themes(tx: Session, workshop_id: int) -> tuple[Theme, ...]:
+        query = select(ThemeRow).where(ThemeRow.workshop_id == workshop_id)
+        return tuple(_theme(t) for t in tx.scalars(query.order_by(ThemeRow.sort_key, ThemeRow.id)))
+
+    # --- votes
+
+    def cast_dot(
+        self, code: str, token: str, target: str, dot_id: str
+    ) -> tuple[int, Change | None]:
+        """Place one dot; a resend of the same dot id places nothing more."""
+        with self._write() as tx:
+            row, phase, participant = self._open_vote(tx, code, token)
+            if tx.get(DotRow, (row.id, dot_id)) is not None:
+                return self._remaining(tx, row.id, phase, participant), None
+            if target not in {i.target for i in self._ballot(tx, row, phase.id)}:
+                raise Refusal("unknown_item")
+            mine = self._dots(tx, row.id, phase.id, participant)
+            if len(mine) >= phase.budget:
+                raise Refusal("no_dots_left")
+            if not phase.multiple and any(d.target == target for d in mine):
+                raise Refusal("one_dot_per_item")
+            tx.add(
+                DotRow(
+                    workshop_id=row.id,
+                    id=dot_id,
+                    phase=phase.id,
+                    participant_id=participant,
+                    target=target,
+                )
+            )
+            return phase.budget - len(mine) - 1, self._progress(tx, row, phase.id)
+
+    def retract_dot(
+        self, code: str, token: str, target: str, dot_id: str | None
+    ) -> tuple[int, Change | None]:
+        """Take one dot back: the one named by `dot_id`, else one of this phone's on `target`."""
+        with self._write() as tx:
+            row, phase, participant = self._open_vote(tx, code, token)
+            mine = self._dots(tx, row.id, phase.id, participant)
+            if dot_id is not None:
+                found = [d for d in mine if d.id == dot_id]
+                if not found:  # already taken back: a resend after a lost ack
+                    return phase.budget - len(mine), None
+            else:
+                found = [d for d in mine if d.target == target]
+                if not found:
+                    raise Refusal("no_dot_here")
+            tx.delete(found[0])
+            return phase.budget - len(mine) + 1, self._progress(tx, row, phase.id)
+
+    def _open_vote(self, tx: Session, code: str, token: str):
+        row = self._open_row(tx, code)
+        phase = self._kit_of(row).phase(row.phase)
+        revealed = tx.get(VoteRoundRow, (row.id, phase.id))
+        if phase.kind != "vote" or revealed is not None:
+            raise Refusal("vote_closed")
+        # Locks the phone's row, so that two tabs of one phone racing still share one budget
+        # (SQLite is serialised by the store's lock already).
+        participant = tx.scalars(
+            select(ParticipantRow.id)
+            .where(
+                ParticipantRow.workshop_id == row.id,
+                ParticipantRow.token_digest == rules.digest(self.secret_key, token),
+            )
+            .with_for_update()
+        ).one()
+        return row, phase, participant
+
+    @staticmethod
+    def _dots(tx: Session, workshop_id: int, phase: str, participant: int) -> list[DotRow]:
+        return list(
+            tx.scalars(
+                select(DotRow).where(
+                    DotRow.workshop_id == workshop_id,
+                    DotRow.phase == phase,
+                    DotRow.participant_id == participant,
+                )
+            )
+        )
+
+    def _remaining(self, tx: Session, workshop_id: int, phase, participant: int) -> int:
+        return phase.budget - len(self._dots(tx, workshop_id, phase.id, participant))
+
+    def _ballot(self, tx: Session, row, vote_phase: str) -> list[Item]:
+        notes = tx.scalars(select(NoteRow).where(NoteRow.workshop_id == row.id))
+        in_view = rules.phase_in_view(self._kit_of(row), vote_phase)
+        return priorities.ballot(
+            tuple(n.to_note() for n in notes), self._themes(tx, row.id), in_view
+        )
+
+    @staticmethod
+    def _voters(tx: Session, workshop_id: int, phase: str) -> int:
+        return tx.scalar(
+            select(func.count(distinct(DotRow.participant_id))).where(
+                DotRow.workshop_id == workshop_id, DotRow.phase == phase
+            )
+        )
+
+    def _progress(self, tx: Session, row, phase: str) -> Change:
+        tx.flush()
+        voters = self._voters(tx, row.id, phase)
+        return Change(self._bump(tx, row), "votes_progress", {"phase": phase, "voters": voters})
+
+    def my_dots(self, code: str, token: str) -> list[dict]:
+        """This phone's dots in the current vote: it alone may see them."""
+        with self.unit() as tx:
+            row = self._row(tx, code)
+            digest = rules.digest(self.secret_key, token)
+            query = (
+                select(DotRow)
+                .join(ParticipantRow, ParticipantRow.id == DotRow.participant_id)
+                .where(
+                    DotRow.workshop_id == row.id,
+                    DotRow.phase == row.phase,
+                    ParticipantRow.token_digest == digest,
+                )
+            )
+            return [{"id": d.id, **priorities.target_ref(d.target)} for d in tx.scalars(query)]
+
+    def reveal_votes(self, code: str) -> Change:
+        """Close the current vote and keep its ranking, with totals per item and no voter."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            phase = self._kit_of(row).phase(row.phase)
+            if phase.kind != "vote" or tx.get(VoteRoundRow, (row.id, phase.id)) is not None:
+                raise Refusal("vote_closed")
+            ranking, voters = self._tally(tx, row, phase.id)
+            tx.add(
+                VoteRoundRow(
+                    workshop_id=row.id,
+                    phase=phase.id,
+                    revealed=True,
+                    voters=voters,
+                    ranking_json=_ranking_json(ranking),
+                )
+            )
+            data = {"phase": phase.id, "ranking": tuple(ranking), "voters": voters}
+            return Change(self._bump(tx, row), "votes_revealed", data)
+
+    def _tally(self, tx: Session, row, phase: str) -> tuple[list[Priority], int]:
+        counts = dict(
+            tx.execute(
+                select(DotRow.target, func.count())
+                .where(DotRow.workshop_id == row.id, DotRow.phase == phase)
+                .group_by(DotRow.target)
+            ).all()
+        )
+        ranking = priorities.rank(counts, self._ballot(tx, row, phase))
+        return ranking, self._voters(tx, row.id, phase)
+
+    def set_decision(self, code: str, target: str, decision: str, reason: str) -> Change:
+        """Record the COPIL's decision on a priority, with the reason to give the teams."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            ranked = {
+                p.target
+                for r in tx.scalars(select(VoteRoundRow).where(VoteRoundRow.workshop_id == row.id))
+                for p in ranking_from_json(r.ranking_json)
+            }
+            if target not in ranked:
+                raise Refusal("unknown_item")
+            tx.merge(
+                DecisionRow(workshop_id=row.id, target=target, decision=decision, reason=reason)
+            )
+            data = {"target": target, "decision": decision, "reason": reason}
+            return Change(self._bump(tx, row), "decision_changed", data)
+
+    def _forget_voters(self, tx: Session, row) -> None:
+        """At close: keep each vote's totals, then drop every dot and so who voted for what."""
+        voted = tx.scalars(select(DotRow.phase).where(DotRow.workshop_id == row.id).distinct())
+        for phase in voted.all():
+            if tx.get(VoteRoundRow, (row.id, phase)) is None:
+                ranking, voters = self._tally(tx, row, phase)
+                tx.add(
+                    VoteRoundRow(
+                        workshop_id=row.id,
+                        phase=phase,
+                        revealed=False,
+                        voters=voters,
+                        ranking_json=_ranking_json(ranking),
+                    )
+                )
+        tx.execute(delete(DotRow).where(DotRow.workshop_id == row.id))
+
+    def _priorities_state(self, tx: Session, row) -> dict:
+        """What a snapshot needs of prioritisation."""
+        rounds = tx.scalars(select(VoteRoundRow).where(VoteRoundRow.workshop_id == row.id))
+        decisions = tx.scalars(select(DecisionRow).where(DecisionRow.workshop_id == row.id))
+        return {
+            "themes": self._themes(tx, row.id),
+            "rounds": {r.phase: vote_round(r) for r in rounds},
+            "decisions": {d.target: (d.decision, d.reason) for d in decisions},
+            "voters": self._voters(tx, row.id, row.phase),
+        }
