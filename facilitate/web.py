@@ -73,6 +73,26 @@ def refused(refusal: Refusal):
     ), status
 
 
+# Everything the pages need is served from here: no inline script, no outside host, no frame.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@bp.after_app_request
+def secure(response: Response) -> Response:
+    """Security headers on every answer, pages and API alike."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
 @bp.app_errorhandler(404)
 def not_found(_error):
     """Any unknown address: a French page, or JSON under /api/."""

@@ -125,3 +125,16 @@ def test_nothing_stores_addresses_or_agents(app, client, workshop, connect):
 
     columns = {c.name for table in Base.metadata.tables.values() for c in table.columns}
     assert not columns & {"ip", "address", "user_agent", "author", "created_at", "timestamp"}
+
+
+def test_every_answer_carries_security_headers(client, workshop):
+    for path in (
+        "/",
+        f"/b/{workshop['code']}",
+        "/nowhere",
+        f"/api/sessions/{workshop['code']}/qr.svg",
+    ):
+        headers = client.get(path).headers
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert headers["X-Frame-Options"] == "DENY"
+        assert headers["Referrer-Policy"] == "no-referrer"
