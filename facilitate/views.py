@@ -123,6 +123,8 @@ def phase_view(phase: Phase, role: str) -> dict:
             out[key] = getattr(phase, key)
     if phase.kind == "vote":
         out["multiple"] = phase.multiple
+    if phase.kind == "notes":
+        out["hold"] = phase.hold
     if phase.lanes:
         out["lanes"] = list(phase.lanes)
     if role == FACILITATOR and phase.guidance:

@@ -12,8 +12,18 @@ PROJECTOR = {"viewport": {"width": 1920, "height": 1080}}
 LAPTOP = {"viewport": {"width": 1280, "height": 800}}
 
 
+def to_notes_phase(browser, links: dict):
+    """Open the console and step from the ground rules to the short kit's notes round."""
+    console = browser.new_context(**LAPTOP).new_page()
+    console.goto(links["facilitator_url"])
+    console.get_by_role("button", name="Étape suivante").click()
+    expect(console.get_by_text("Étape en cours : Ce que nous vivons au travail")).to_be_visible()
+    return console
+
+
 def test_phone_note_appears_on_the_projector(live_server, browser, screenshot):
     links = live_server.open_session(title="Espace de discussion, unité de soins")
+    to_notes_phase(browser, links)
     board = browser.new_context(**PROJECTOR).new_page()
     board.goto(links["board_url"])
     expect(board.get_by_text(links["code"])).to_be_visible()
@@ -33,6 +43,7 @@ def test_phone_note_appears_on_the_projector(live_server, browser, screenshot):
 
 def test_empty_note_is_refused_on_the_phone(live_server, browser):
     links = live_server.open_session()
+    to_notes_phase(browser, links)
     phone = browser.new_context(**PHONE).new_page()
     phone.goto(links["join_url"])
     phone.get_by_role("button", name="Envoyer").tap()
@@ -67,6 +78,7 @@ def test_phone_offline_keeps_its_note_and_sends_it_once_back_online(
     live_server, browser, screenshot
 ):
     links = live_server.open_session()
+    to_notes_phase(browser, links)
     board = browser.new_context(**PROJECTOR).new_page()
     board.goto(links["board_url"])
     context = browser.new_context(**PHONE)
@@ -85,6 +97,7 @@ def test_phone_offline_keeps_its_note_and_sends_it_once_back_online(
 
 def test_phone_carries_on_after_the_server_is_killed(live_server, browser):
     links = live_server.open_session()
+    to_notes_phase(browser, links)
     phone = browser.new_context(**PHONE).new_page()
     phone.goto(links["join_url"])
     phone.get_by_label("Votre post-it").fill("Avant la panne")

@@ -1,7 +1,21 @@
-// The projected board: the current step, how to join, and the notes as cards.
+// The projected board: the current step and its timer, how to join, and the notes of the round
+// in view as cards, in one column per lane when the round has lanes.
 // Notes are shown in a random order so that nobody can tell who wrote what from where it sits.
 import { connectLive } from "./live.js";
-import { byId, el, plural, renderKeyed, showConnection, showPhase, showRules } from "./ui.js";
+import {
+  byId,
+  byLane,
+  currentPhase,
+  el,
+  notesInView,
+  phaseById,
+  plural,
+  renderKeyed,
+  showConnection,
+  showPhase,
+  showRules,
+} from "./ui.js";
+import { createCountdown, formatClock, timerState } from "./timer.js";
 
 const app = byId("app");
 const code = app.dataset.code.toUpperCase();
@@ -11,16 +25,25 @@ const view = {
   step: byId("phase-step"),
   phaseTitle: byId("phase-title"),
   prompt: byId("phase-prompt"),
+  timer: byId("timer"),
+  timerClock: byId("timer-clock"),
+  timerLabel: byId("timer-label"),
   rules: byId("rules"),
   closed: byId("closed-notice"),
   pending: byId("pending"),
   notes: byId("notes"),
+  lanes: byId("lanes"),
   empty: byId("notes-empty"),
+  volunteers: byId("volunteers"),
+  volunteersCount: byId("volunteers-count"),
   presence: byId("presence"),
   connection: byId("connection"),
 };
 
+const TIMER_LABEL = { running: "Temps restant", paused: "En pause", ended: "Temps écoulé" };
+
 let state = null;
+const countdown = createCountdown(renderTimer);
 
 // --- Rendering
 
@@ -29,6 +52,27 @@ function renderPhase() {
   showPhase(state, { step: view.step, title: view.phaseTitle, prompt: view.prompt });
   showRules(view.rules, state);
   view.closed.hidden = !state.closed;
+  renderVolunteers();
+  renderTimer(countdown.read());
+}
+
+// Big, beside the title. At 0:00 it says so calmly: no blinking in front of a room.
+function renderTimer(timer) {
+  view.timer.hidden = !timer.planned || !state || state.closed;
+  view.timer.dataset.state = timerState(timer);
+  view.timerClock.textContent = formatClock(timer.remaining);
+  view.timerLabel.textContent = TIMER_LABEL[timerState(timer)];
+}
+
+function isRapporteurs() {
+  const { phase } = currentPhase(state);
+  return Boolean(phase) && phase.kind === "rapporteurs";
+}
+
+function renderVolunteers() {
+  view.volunteers.hidden = !isRapporteurs();
+  view.volunteersCount.textContent = plural(state.volunteers || 0, "volontaire", "volontaires");
+  renderEmpty();
 }
 
 function renderPending() {
@@ -41,8 +85,9 @@ function renderPending() {
   renderEmpty();
 }
 
+// Nothing to show yet: say where the notes will come, except while volunteers step forward.
 function renderEmpty() {
-  view.empty.hidden = state.notes.length > 0 || !view.pending.hidden;
+  view.empty.hidden = notesInView(state).length > 0 || !view.pending.hidden || isRapporteurs();
 }
 
 // The more notes, the smaller the cards, so that as many as possible stay on screen.
@@ -52,10 +97,54 @@ function density(count) {
   return "1";
 }
 
+// In lanes, what fills the screen is the longest column: two lanes leave room for two cards
+// side by side in each, more lanes for one.
+function laneDensity(columns) {
+  const across = columns.length <= 2 ? 2 : 1;
+  const rows = Math.max(0, ...columns.map((column) => Math.ceil(column.notes.length / across)));
+  if (rows > 5) return "3";
+  if (rows > 3) return "2";
+  return "1";
+}
+
 function renderNotes() {
-  renderKeyed(view.notes, state.notes, noteCard);
-  view.notes.dataset.density = density(state.notes.length);
+  const notes = notesInView(state);
+  const round = phaseById(state, state.in_view);
+  const lanes = (round && round.lanes) || [];
+  view.lanes.hidden = lanes.length === 0;
+  view.notes.hidden = lanes.length > 0;
+  app.classList.toggle("has-many-lanes", lanes.length >= 4);
+  if (lanes.length) {
+    view.notes.replaceChildren();
+    const columns = byLane(notes, lanes);
+    renderLanes(columns, laneDensity(columns));
+  } else {
+    view.lanes.replaceChildren();
+    renderKeyed(view.notes, notes, noteCard);
+    view.notes.dataset.density = density(notes.length);
+  }
   renderEmpty();
+}
+
+// One column per lane, headed by its name; a last one for notes without a lane, if any.
+function renderLanes(columns, cardDensity) {
+  const items = columns.map((column) => ({
+    ...column,
+    id: column.lane === null ? "" : `lane:${column.lane}`,
+  }));
+  renderKeyed(view.lanes, items, laneColumn);
+  items.forEach((column, position) => {
+    const list = view.lanes.children[position].querySelector("ul");
+    renderKeyed(list, column.notes, noteCard);
+    list.dataset.density = cardDensity;
+  });
+}
+
+function laneColumn(column) {
+  const section = el("section", "lane");
+  const title = el("h2", "lane-title", column.lane === null ? "Sans colonne" : column.lane);
+  section.append(title, el("ul", "notes-grid lane-notes"));
+  return section;
 }
 
 function renderPresence(count) {
@@ -117,11 +206,21 @@ const handlers = {
     renderNotes();
     renderPending();
   },
-  phase_changed({ phase, hold, notes }) {
+  phase_changed({ phase, in_view: inView, hold, timer, notes }) {
     state.phase = phase;
+    if (typeof inView === "string") state.in_view = inView;
+    if (timer) countdown.set(timer);
     renderPhase();
     // A kit's notes phase may hold notes back, or end a hold and reveal what it held.
     if (typeof hold === "boolean") handlers.notes_hold_changed({ hold, notes: notes || [] });
+    else renderNotes(); // the round in view may have changed
+  },
+  timer_changed({ timer }) {
+    countdown.set(timer);
+  },
+  volunteers_changed({ volunteers }) {
+    state.volunteers = volunteers;
+    renderVolunteers();
   },
   presence({ participants }) {
     state.participants = participants;
@@ -131,6 +230,7 @@ const handlers = {
 
 function onState(snapshot) {
   state = { ...snapshot, notes: snapshot.notes || [] };
+  countdown.set(snapshot.timer);
   render();
 }
 

@@ -1,7 +1,18 @@
-// The facilitator's console: move through the steps, hold and reveal notes, hide a note.
-// The facilitator key travels in an HttpOnly cookie, so join sends no key.
+// The facilitator's console: move through the steps, run the timer, hold and reveal notes, hide
+// a note. The facilitator key travels in an HttpOnly cookie, so join sends no key.
 import { connectLive } from "./live.js";
-import { byId, el, plural, renderKeyed, showConnection, showRules } from "./ui.js";
+import {
+  byId,
+  currentPhase,
+  el,
+  notesInView,
+  phaseById,
+  plural,
+  renderKeyed,
+  showConnection,
+  showRules,
+} from "./ui.js";
+import { createCountdown, formatClock, timerState } from "./timer.js";
 
 const CONFIRM_MS = 4000;
 const SAY_MS = 6000;
@@ -14,22 +25,44 @@ const view = {
   connection: byId("connection"),
   closed: byId("closed-notice"),
   participants: byId("participants"),
+  sizeWarning: byId("size-warning"),
+  timer: byId("timer"),
+  timerClock: byId("timer-clock"),
+  timerLabel: byId("timer-label"),
+  timerToggle: byId("timer-toggle"),
+  timerButtons: document.querySelectorAll("button[data-timer]:not(#timer-toggle)"),
   phases: byId("phases"),
   prev: byId("phase-prev"),
   next: byId("phase-next"),
   prompt: byId("phase-prompt"),
+  volunteers: byId("volunteers"),
   rules: byId("rules"),
+  guidanceBox: byId("guidance-box"),
+  guidance: byId("guidance"),
   hold: byId("hold"),
   reveal: byId("reveal"),
   notes: byId("notes"),
   notesCount: byId("notes-count"),
   notesEmpty: byId("notes-empty"),
+  notesRound: byId("notes-round"),
+  other: byId("other-notes"),
+  otherSummary: byId("other-summary"),
+  otherGroups: byId("other-groups"),
   status: byId("status"),
+};
+
+const TIMER_LABEL = {
+  running: "En cours",
+  paused: "En pause",
+  ended: "Temps écoulé",
+  unplanned: "Pas de durée prévue : ajoutez des minutes.",
 };
 
 let state = null;
 let busy = false; // a command awaits its ack; others wait for it
 const armed = new Map(); // hide button -> timer that disarms it
+let guidanceFor = null; // the phase whose guidance is shown: not rewritten on every render
+const countdown = createCountdown(renderTimer);
 
 // Buttons are marked unavailable with aria-disabled rather than `disabled`, which would
 // throw the keyboard focus away from the button just used. Clicks on them are ignored.
@@ -73,8 +106,65 @@ function renderPhases() {
   const phase = state.phases[current];
   view.prompt.textContent = (phase && phase.prompt) || "Pas de consigne pour cette étape.";
   showRules(view.rules, state);
+  renderGuidance(phase);
+  renderVolunteers();
   setAvailable(view.prev, !state.closed && current > 0);
   setAvailable(view.next, !state.closed && current >= 0 && current < state.phases.length - 1);
+}
+
+// The kit's guidance, rendered from Markdown and passed through an allow-list by the server:
+// the one place where server HTML goes in as HTML.
+function renderGuidance(phase) {
+  const id = phase ? phase.id : null;
+  if (id === guidanceFor) return;
+  guidanceFor = id;
+  view.guidance.innerHTML = (phase && phase.guidance_html) || "";
+  view.guidanceBox.hidden = !view.guidance.innerHTML;
+}
+
+function renderVolunteers() {
+  const { phase } = currentPhase(state);
+  view.volunteers.hidden = !phase || phase.kind !== "rapporteurs";
+  view.volunteers.textContent = plural(state.volunteers || 0, "volontaire", "volontaires");
+}
+
+// --- Timer
+
+// Paused at 0:00: the time ran out, unless the step never had minutes.
+function timerLook(timer) {
+  if (timer.planned) return timerState(timer);
+  const { phase } = currentPhase(state || {});
+  return phase && phase.minutes ? "ended" : "unplanned";
+}
+
+function renderTimer(timer) {
+  const look = timerLook(timer);
+  view.timer.dataset.state = look;
+  view.timerClock.textContent = formatClock(timer.remaining);
+  view.timerLabel.textContent = TIMER_LABEL[look];
+  const counting = timer.running && !timer.ended;
+  view.timerToggle.textContent = counting ? "Pause" : "Démarrer";
+  view.timerToggle.dataset.timer = counting ? "pause" : "start";
+  const open = Boolean(state) && !state.closed;
+  setAvailable(view.timerToggle, open && (counting || timer.remaining > 0));
+  view.timerButtons.forEach((button) => setAvailable(button, open));
+}
+
+const TIMER_SAID = {
+  start: () => "Minuteur lancé.",
+  pause: () => "Minuteur en pause.",
+  extend: (minutes) => `${plural(minutes, "minute ajoutée", "minutes ajoutées")} au minuteur.`,
+  reset: () => "Minuteur remis à la durée de l'étape.",
+};
+
+function setTimer(button) {
+  const action = button.dataset.timer;
+  const payload = { action };
+  if (action === "extend") payload.minutes = Number(button.dataset.minutes);
+  command("timer_set", payload, (ack) => {
+    countdown.set(ack.timer);
+    say(TIMER_SAID[action](payload.minutes));
+  });
 }
 
 function renderHold() {
@@ -90,26 +180,69 @@ function noteItem(note) {
   const hide = el("button", "button button-quiet hide-button", "Masquer");
   hide.type = "button";
   hide.dataset.note = note.id;
-  item.append(el("p", "console-note-text", note.text), el("p", "held-badge", "Pas encore au tableau"), hide);
+  item.append(el("p", "console-note-text", note.text));
+  if (note.lane) item.append(el("p", "lane-badge", note.lane));
+  item.append(el("p", "held-badge", "Pas encore au tableau"), hide);
   return item;
 }
 
-function renderNotes() {
-  renderKeyed(view.notes, state.notes, noteItem);
+function renderNoteList(list, notes) {
+  renderKeyed(list, notes, noteItem);
   // Cards are reused: refresh what can change on them.
-  state.notes.forEach((note, position) => {
-    const item = view.notes.children[position];
+  notes.forEach((note, position) => {
+    const item = list.children[position];
     item.classList.toggle("is-held", Boolean(note.held));
     setAvailable(item.querySelector("button"), !state.closed);
   });
-  view.notesCount.textContent = `(${state.notes.length})`;
-  view.notesEmpty.hidden = state.notes.length > 0;
+}
+
+// The round the room works on comes first; the others wait, folded, under their step's title.
+function renderNotes() {
+  const notes = notesInView(state);
+  const round = phaseById(state, state.in_view);
+  renderNoteList(view.notes, notes);
+  view.notesCount.textContent = `(${notes.length})`;
+  // Named only when it is a round of notes: before the first one, there is nothing to name.
+  view.notesRound.textContent = round && round.kind === "notes" ? `Étape « ${round.title} »` : "";
+  view.notesEmpty.hidden = notes.length > 0;
+  renderOtherNotes();
+}
+
+function renderOtherNotes() {
+  const groups = state.phases
+    .filter((phase) => phase.id !== state.in_view)
+    .map((phase) => ({ id: phase.id, phase, notes: notesOf(phase.id) }))
+    .filter((group) => group.notes.length > 0);
+  renderKeyed(view.otherGroups, groups, otherGroup);
+  groups.forEach((group, position) => {
+    renderNoteList(view.otherGroups.children[position].querySelector("ul"), group.notes);
+  });
+  const count = groups.reduce((total, group) => total + group.notes.length, 0);
+  view.otherSummary.textContent = `Autres étapes (${count})`;
+  view.other.hidden = count === 0;
+}
+
+function notesOf(phaseId) {
+  return state.notes.filter((note) => note.phase === phaseId);
+}
+
+function otherGroup(group) {
+  const section = el("section", "other-group");
+  section.append(el("h3", "other-title", group.phase.title), el("ul", "console-notes"));
+  return section;
 }
 
 function renderParticipants() {
   const count = state.participants;
   view.participants.textContent =
     typeof count === "number" ? plural(count, "participant connecté", "participants connectés") : "";
+  // Past the kit's group size, fewer people speak: say it once, politely, while it is true.
+  const limit = state.warn_above;
+  const over = typeof limit === "number" && typeof count === "number" && count > limit;
+  view.sizeWarning.hidden = !over;
+  view.sizeWarning.textContent = over
+    ? `Plus de ${limit} participants : au-delà, moins de personnes prennent la parole. Pensez à former des sous-groupes.`
+    : "";
 }
 
 function render() {
@@ -119,6 +252,7 @@ function render() {
   renderHold();
   renderNotes();
   renderParticipants();
+  renderTimer(countdown.read());
 }
 
 // Confirmations fade after a while; an error stays until the next message.
@@ -259,11 +393,21 @@ const handlers = {
     renderNotes();
     renderHold();
   },
-  phase_changed({ phase, hold, notes }) {
+  phase_changed({ phase, in_view: inView, hold, timer, notes }) {
     state.phase = phase;
+    if (typeof inView === "string") state.in_view = inView;
+    if (timer) countdown.set(timer);
     renderPhases();
     // A kit's notes phase may hold notes back, or end a hold and reveal what it held.
     if (typeof hold === "boolean") handlers.notes_hold_changed({ hold, notes: notes || [] });
+    else renderNotes(); // the round in view may have changed
+  },
+  timer_changed({ timer }) {
+    countdown.set(timer);
+  },
+  volunteers_changed({ volunteers }) {
+    state.volunteers = volunteers;
+    renderVolunteers();
   },
   presence({ participants }) {
     state.participants = participants;
@@ -273,6 +417,7 @@ const handlers = {
 
 function onState(snapshot) {
   state = { ...snapshot, notes: snapshot.notes || [], phases: snapshot.phases || [] };
+  countdown.set(snapshot.timer);
   render();
 }
 
@@ -298,6 +443,8 @@ function onClick(selector, action) {
 
 view.phases.addEventListener("click", onClick("button[data-phase]", (button) => setPhase(button.dataset.phase)));
 view.notes.addEventListener("click", onClick("button[data-note]", onHideClick));
+view.otherGroups.addEventListener("click", onClick("button[data-note]", onHideClick));
+view.timer.closest("section").addEventListener("click", onClick("button[data-timer]", setTimer));
 view.prev.addEventListener("click", onClick("button", () => stepBy(-1)));
 view.next.addEventListener("click", onClick("button", () => stepBy(1)));
 view.reveal.addEventListener("click", onClick("button", reveal));

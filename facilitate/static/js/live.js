@@ -16,10 +16,13 @@ const ROOM_EVENTS = [
   "note_hidden",
   "notes_hold_changed",
   "phase_changed",
+  "timer_changed",
+  "volunteers_changed",
 ];
 
 // Phones get these at once, on top of the batches; applying them twice is harmless.
-const DIRECT_PHONE_EVENTS = ["phase_changed", "notes_hold_changed"];
+// The timer comes only this way: batches never carry it.
+const DIRECT_PHONE_EVENTS = ["phase_changed", "notes_hold_changed", "timer_changed"];
 
 // A change inside a phone's `batch`, named like the event that carries it to the board.
 const BATCH_CHANGES = { phase: "phase_changed", note_hidden: "note_hidden", hold: "notes_hold_changed" };

@@ -1,6 +1,8 @@
 // The phone's own notes, kept in localStorage so that none is lost to a dead spot or a reload.
-// A note is {id, text, status} with status "pending", "sent", "failed" (plus `message`)
-// or "hidden" (removed from the board by the facilitator). Newest first.
+// A note is {id, text, phase, lane, status} with status "pending", "sent", "failed" (plus
+// `message`) or "hidden" (removed from the board by the facilitator). Newest first.
+// `phase` and `lane` are where the note was written: a resend after a dead spot, maybe in a later
+// step, still lands in its own round and column. Notes stored by an older page have neither.
 import { readJSON, writeJSON } from "./store.js";
 
 export function createOutbox(code) {
@@ -12,8 +14,8 @@ export function createOutbox(code) {
     return Array.isArray(notes) ? notes.filter((note) => note && note.id && note.text) : [];
   }
 
-  function add(text) {
-    const note = { id: newId(), text, status: "pending" };
+  function add(text, { phase = null, lane = null } = {}) {
+    const note = { id: newId(), text, phase, lane, status: "pending" };
     writeJSON(key, [note, ...all()]);
     return note;
   }

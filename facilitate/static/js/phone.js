@@ -1,9 +1,11 @@
-// The participant's phone: see the current step, write anonymous post-its, and keep every note
-// in an outbox (localStorage) until the server has acknowledged it, so a dead spot loses nothing.
+// The participant's phone: see the current step and its timer, write anonymous post-its in the
+// steps that collect them, step forward as a rapporteur, and keep every note in an outbox
+// (localStorage) until the server has acknowledged it, so a dead spot loses nothing.
 import { connectLive } from "./live.js";
 import { createOutbox } from "./outbox.js";
-import { byId, el, showConnection, showPhase, showRules } from "./ui.js";
+import { byId, currentPhase, el, phaseById, showConnection, showPhase, showRules } from "./ui.js";
 import { readText, removeKey, writeText } from "./store.js";
+import { createCountdown, formatClock, timerState } from "./timer.js";
 
 const MAX_LENGTH = 500;
 const RESEND_MS = 10_000;
@@ -23,17 +25,26 @@ const view = {
   step: byId("phase-step"),
   phaseTitle: byId("phase-title"),
   prompt: byId("phase-prompt"),
+  timer: byId("timer"),
   rules: byId("rules"),
+  now: byId("phase-now"),
+  write: byId("write"),
+  late: byId("late-notice"),
   form: byId("note-form"),
   fields: byId("note-fields"),
   text: byId("note-text"),
   count: byId("note-count"),
+  lanes: byId("lanes"),
+  laneOptions: byId("lane-options"),
   error: byId("note-error"),
   feedback: byId("feedback"),
   hold: byId("hold-notice"),
   closed: byId("closed-notice"),
   mine: byId("mine-list"),
   mineEmpty: byId("mine-empty"),
+  volunteer: byId("volunteer"),
+  volunteerToggle: byId("volunteer-toggle"),
+  volunteerStatus: byId("volunteer-status"),
 };
 
 const STATUS_TEXT = {
@@ -42,9 +53,25 @@ const STATUS_TEXT = {
   hidden: "Retiré du tableau par l'animation",
 };
 
+// Steps whose phone feature is still to come: say plainly what happens in the room meanwhile.
+const NOW_TEXT = {
+  group: "Regardez le tableau : l'animation regroupe les idées.",
+  vote: "Place au vote : suivez les consignes de l'animation, dans la salle.",
+  grid: "Regardez le tableau : le groupe remplit la grille d'analyse ensemble, à l'oral.",
+  followup: "Regardez le tableau et écoutez : on fait le point ensemble.",
+  actions: "Le groupe construit le plan d'action ensemble, à l'oral.",
+  recap: "On relit ensemble ce que l'on retient. Merci pour votre participation !",
+};
+
 let state = null;
 let lastSubmitAt = 0;
 const inFlight = new Set(); // ids of notes whose note_add awaits its ack
+let writing = null; // the notes phase the form writes to; null while the form is hidden
+let volunteer = false; // this phone's own choice, from the join ack
+let volunteering = false; // a volunteer_set awaits its ack
+let volunteerError = ""; // why the last volunteer_set was refused
+
+const countdown = createCountdown(renderTimer);
 
 // --- Session and step
 
@@ -52,9 +79,105 @@ function renderSession() {
   view.title.textContent = state.title || "Séance";
   showPhase(state, { step: view.step, title: view.phaseTitle, prompt: view.prompt });
   showRules(view.rules, state);
+  renderNow();
+  renderWriting();
+  renderVolunteer();
+  renderTimer(countdown.read());
   view.hold.hidden = !state.hold || state.closed;
   view.closed.hidden = !state.closed;
   view.fields.disabled = Boolean(state.closed);
+}
+
+function renderNow() {
+  const { phase } = currentPhase(state);
+  view.now.textContent = (phase && !state.closed && NOW_TEXT[phase.kind]) || "";
+  view.now.hidden = !view.now.textContent;
+}
+
+// A small line under the title; a step without minutes shows none.
+function renderTimer(timer) {
+  view.timer.hidden = !timer.planned || !state || state.closed;
+  view.timer.dataset.state = timerState(timer);
+  const clock = formatClock(timer.remaining);
+  if (timer.ended) view.timer.textContent = "Temps écoulé";
+  else view.timer.textContent = `Temps restant : ${clock}${timer.running ? "" : " (en pause)"}`;
+}
+
+// --- Where a note goes: its round and its column
+
+/**
+ * The phase a note written now belongs to: the current one when it collects notes. When the room
+ * has just moved on while a note was half written, the form stays for the round it was written
+ * in (the round still in view), so that nothing typed is lost or lands in the wrong step.
+ */
+function writingPhase() {
+  const { phase } = currentPhase(state);
+  if (phase && phase.kind === "notes") return phase;
+  const round = phaseById(state, state.in_view);
+  return round && round.kind === "notes" && view.text.value.trim() ? round : null;
+}
+
+function renderWriting() {
+  const phase = writingPhase();
+  // Rebuilt only when the round changes, so that a column picked stays picked.
+  if (!phase || !writing || phase.id !== writing.id) renderLanes(phase);
+  writing = phase;
+  view.write.hidden = !phase;
+  const late = Boolean(phase) && phase.id !== state.phase;
+  view.late.hidden = !late;
+  view.late.textContent = late
+    ? `L'étape a changé : vous pouvez encore envoyer ce post-it, il rejoindra l'étape « ${phase.title} ».`
+    : "";
+}
+
+function renderLanes(phase) {
+  const lanes = (phase && phase.lanes) || [];
+  view.laneOptions.replaceChildren(...lanes.map(laneOption));
+  view.lanes.hidden = lanes.length === 0;
+  view.lanes.classList.remove("is-invalid");
+}
+
+/** A big radio button: the whole label is the touch target. */
+function laneOption(lane) {
+  const input = el("input");
+  input.type = "radio";
+  input.name = "lane";
+  input.value = lane;
+  const label = el("label", "lane-option");
+  label.append(input, el("span", "lane-name", lane));
+  return label;
+}
+
+function chosenLane() {
+  const checked = view.laneOptions.querySelector("input:checked");
+  return checked ? checked.value : null;
+}
+
+// --- Rapporteurs
+
+function renderVolunteer() {
+  const { phase } = currentPhase(state);
+  view.volunteer.hidden = !phase || phase.kind !== "rapporteurs";
+  view.volunteerToggle.textContent = volunteer
+    ? "Je ne suis plus volontaire"
+    : "Je me porte volontaire pour présenter le travail du groupe";
+  // Stepping forward is the call to action; stepping back is the quieter choice.
+  view.volunteerToggle.classList.toggle("button-primary", !volunteer);
+  view.volunteerToggle.disabled = Boolean(state.closed);
+  // Said in words too, also after a reload: the button's label alone is easy to misread.
+  view.volunteerStatus.textContent = volunteerError || (volunteer ? "Vous êtes volontaire ✓ Merci !" : "");
+  view.volunteerStatus.classList.toggle("is-error", Boolean(volunteerError));
+}
+
+async function toggleVolunteer() {
+  if (volunteering || !state) return;
+  volunteering = true; // a double tap sends one request
+  const wanted = !volunteer;
+  const ack = await live.send("volunteer_set", { volunteer: wanted });
+  volunteering = false;
+  if (ack.ok) volunteer = typeof ack.volunteer === "boolean" ? ack.volunteer : wanted;
+  volunteerError = ack.ok ? "" : `Pas pris en compte : ${ack.error.message}`;
+  renderVolunteer();
 }
 
 // --- "Mes post-its"
@@ -64,8 +187,16 @@ function statusText(note) {
   return STATUS_TEXT[note.status] || STATUS_TEXT.pending;
 }
 
+// "La journée d'hier · Matin": where the note went, once the phases are known.
+function whereText(note) {
+  const phase = phaseById(state, note.phase);
+  return [phase && phase.title, note.lane].filter(Boolean).join(" · ");
+}
+
 function noteItem(note) {
   const item = el("li", `mine-note is-${note.status}`);
+  const where = whereText(note);
+  if (where) item.append(el("p", "mine-where", where));
   item.append(el("p", "mine-text", note.text), el("p", "mine-status", statusText(note)));
   return item;
 }
@@ -81,8 +212,12 @@ function renderMine() {
 async function deliver(note) {
   if (inFlight.has(note.id)) return null;
   inFlight.add(note.id);
-  // The same id on every try: the server stores a resent note only once.
-  const ack = await live.send("note_add", { text: note.text, id: note.id });
+  // The same id, round and column on every try: the server stores a resent note only once,
+  // and in the step it was written for, however late it arrives.
+  const payload = { text: note.text, id: note.id };
+  if (note.phase) payload.phase = note.phase;
+  if (note.lane) payload.lane = note.lane;
+  const ack = await live.send("note_add", payload);
   inFlight.delete(note.id);
   if (ack.ok) {
     if (outbox.find(note.id)?.status === "pending") outbox.update(note.id, { status: "sent" });
@@ -106,6 +241,7 @@ async function flush() {
 
 async function onSubmit(event) {
   event.preventDefault();
+  if (!writing) return;
   const text = view.text.value.trim();
   if (!text) {
     // A second tap right after sending finds the box already emptied: not a mistake.
@@ -113,8 +249,18 @@ async function onSubmit(event) {
     view.text.focus();
     return;
   }
+  const lanes = writing.lanes || [];
+  const lane = chosenLane();
+  if (lanes.length && !lane) {
+    showError("Choisissez une colonne avant d'envoyer.");
+    view.lanes.classList.add("is-invalid"); // after showError, which clears it
+    view.laneOptions.querySelector("input").focus();
+    return;
+  }
   showError("");
-  const note = outbox.add(text); // stored before it leaves the phone
+  // Stored, with its round and column, before it leaves the phone. The column stays picked for
+  // the next note: people often write several in a row for the same one.
+  const note = outbox.add(text, { phase: writing.id, lane: lanes.length ? lane : null });
   lastSubmitAt = Date.now();
   setText("");
   renderMine();
@@ -149,6 +295,7 @@ function onInput() {
 function showError(message) {
   view.error.textContent = message;
   view.error.hidden = !message;
+  if (!message) view.lanes.classList.remove("is-invalid");
 }
 
 // Feedback fades after a while, so that an old "envoyé" never stands next to a new draft.
@@ -164,15 +311,22 @@ function say(message) {
 
 function onState(snapshot) {
   state = snapshot;
+  countdown.set(snapshot.timer);
   renderSession();
+  renderMine();
 }
 
+// The direct phase_changed carries the new step's timer; the same change in a batch does not,
+// and then the timer already received stays.
 function onEvent(name, data) {
   if (!state) return;
   if (name === "phase_changed") {
     state.phase = data.phase;
+    if (typeof data.in_view === "string") state.in_view = data.in_view;
     if (typeof data.hold === "boolean") state.hold = data.hold;
-  } else if (name === "notes_hold_changed") state.hold = data.hold;
+    if (data.timer) countdown.set(data.timer);
+  } else if (name === "timer_changed") return countdown.set(data.timer);
+  else if (name === "notes_hold_changed") state.hold = data.hold;
   else if (name === "note_hidden") return markHidden(data.note_id);
   else return;
   renderSession();
@@ -186,12 +340,17 @@ function markHidden(id) {
 
 function onJoin(ack) {
   if (ack.token) writeText(tokenKey, ack.token);
+  volunteer = Boolean(ack.volunteer);
+  if (state) renderVolunteer();
   flush();
 }
 
 function onStatus(status, message) {
   showConnection(view.connection, status, message);
-  if (status === "error") view.fields.disabled = true;
+  if (status === "error") {
+    view.fields.disabled = true;
+    view.volunteerToggle.disabled = true;
+  }
 }
 
 const live = connectLive({
@@ -206,6 +365,8 @@ const live = connectLive({
 
 view.form.addEventListener("submit", onSubmit);
 view.text.addEventListener("input", onInput);
+view.laneOptions.addEventListener("change", () => showError(""));
+view.volunteerToggle.addEventListener("click", toggleVolunteer);
 // Another tab of this session on the same phone changed the outbox.
 window.addEventListener("storage", (event) => {
   if (event.key === outbox.key) renderMine();

@@ -23,6 +23,29 @@ export function currentPhase(state) {
   return { phase: index >= 0 ? phases[index] : null, index, count: phases.length };
 }
 
+/** The phase with this id in a snapshot, or null. */
+export function phaseById(state, id) {
+  return ((state && state.phases) || []).find((phase) => phase.id === id) || null;
+}
+
+/** The notes of the round the room works on (`in_view`); the others belong to earlier steps. */
+export function notesInView(state) {
+  return state.notes.filter((note) => note.phase === state.in_view);
+}
+
+/**
+ * Notes split in the columns of their round: [{lane, notes}] in the kit's order, then
+ * {lane: null} for notes without a known lane, only if there are any. Order within a column is
+ * the order given (the board's random one).
+ */
+export function byLane(notes, lanes) {
+  const columns = lanes.map((lane) => ({ lane, notes: [] }));
+  const rest = { lane: null, notes: [] };
+  const index = new Map(lanes.map((lane, position) => [lane, columns[position]]));
+  for (const note of notes) (index.get(note.lane) || rest).notes.push(note);
+  return rest.notes.length ? [...columns, rest] : columns;
+}
+
 /** Fill the "Étape en cours" block that the phone and the board share. */
 export function showPhase(state, { step, title, prompt }) {
   const { phase, index, count } = currentPhase(state);
