@@ -113,3 +113,44 @@ def test_phone_carries_on_after_the_server_is_killed(live_server, browser):
     board.goto(links["board_url"])
     for text in ("Avant la panne", "Pendant la panne"):
         expect(board.get_by_text(text)).to_have_count(1)
+
+
+def test_start_page_shows_each_agenda_and_opens_the_console(live_server, browser, screenshot):
+    page = browser.new_context(**LAPTOP).new_page()
+    page.goto(live_server.url + "/animer")
+    expect(page.get_by_role("heading", name="Journées collectives du cluster")).to_be_visible()
+    day2 = page.get_by_role("article", name=re.compile("journée 2"))
+    expect(day2.get_by_text("Où en est-on ?")).to_be_visible()  # the agenda, before opening
+    screenshot(page, "start-1280")
+    page.get_by_label(re.compile("Titre de la séance")).fill("Espace de discussion, SSR")
+    page.get_by_role("article", name=re.compile("Espace de discussion")).get_by_role(
+        "button", name="Ouvrir cette séance"
+    ).click()
+    expect(page).to_have_url(re.compile(r"/f/[A-Z0-9]+$"))
+    expect(page.get_by_role("heading", name="Espace de discussion, SSR")).to_be_visible()
+
+
+def test_timer_and_lanes_reach_the_projector_and_the_phone(live_server, browser, screenshot):
+    links = live_server.open_session(kit="espace-discussion", title="La journée d'hier")
+    console = browser.new_context(**LAPTOP).new_page()
+    console.goto(links["facilitator_url"])
+    board = browser.new_context(**PROJECTOR).new_page()
+    board.goto(links["board_url"])
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(links["join_url"])
+    console.get_by_role("button", name="Étape suivante").click()
+    expect(board.get_by_role("heading", name="La journée d'hier", exact=True)).to_be_visible()
+    console.get_by_role("button", name="Démarrer").click()
+    expect(board.locator("#timer-clock")).to_have_text(re.compile(r"^2[45]:\d\d$"))
+    expect(phone.locator("#timer")).to_contain_text(re.compile(r"2[45]:\d\d"))
+
+    phone.get_by_label("Votre post-it").fill("Le plateau repas arrive froid")
+    phone.get_by_label("Midi", exact=True).check()
+    phone.get_by_role("button", name="Envoyer").tap()
+    expect(phone.get_by_text("Envoyé ✓", exact=True)).to_be_visible()
+    midi = board.locator("#lanes").get_by_role("heading", name="Midi", exact=True)
+    expect(midi).to_be_visible()
+    expect(board.get_by_text("Le plateau repas arrive froid")).to_be_visible()
+    screenshot(board, "board-lanes-1920")
+    screenshot(phone, "phone-lanes-360")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
