@@ -24,14 +24,15 @@ def test_a_session_runs_through_every_phase(kit, client, connect):
         assert timer["running"] and timer["remaining"] <= (phase.minutes or 0) * 60
         [(_, seen)] = received(phone, "phase_changed")
         assert seen["phase"] == phase.id
-        run_phase(phase, phone, written)
+        run_phase(phase, phone, console, written)
     console.emit("phase_set", {"phase": kit.phases[0].id}, callback=True)  # holds end here
     notes = connect({"code": code, "role": "board"}).ack["state"]["notes"]
     assert sorted(n["text"] for n in notes) == sorted(written)
 
 
-def run_phase(phase, phone, written: list) -> None:
-    """What participants do in each kind of phase, as far as the product supports it today."""
+def run_phase(phase, phone, console, written: list) -> None:
+    """What people do in each kind of phase. Grid, follow-up and actions phases get their
+    features with the grid and the minutes (issues 6 and 7); here they are only reached."""
     if phase.kind == "notes":
         for lane in phase.lanes or [None]:
             text = f"{phase.title} / {lane or 'sans colonne'}"
@@ -40,8 +41,20 @@ def run_phase(phase, phone, written: list) -> None:
             written.append(text)
     elif phase.kind == "rapporteurs":
         assert phone.emit("volunteer_set", {"volunteer": True}, callback=True)["ok"]
+    elif phase.kind == "group":
+        in_view = console.emit("sync", {}, callback=True)["state"]
+        round_notes = [n["id"] for n in in_view["notes"] if n["phase"] == in_view["in_view"]]
+        payload = {"title": f"Thème de {phase.title}", "note_ids": round_notes}
+        assert console.emit("theme_create", payload, callback=True)["ok"]
     elif phase.kind == "vote":
-        assert phase.budget >= 1
+        ballot = phone.emit("sync", {}, callback=True)["state"]["ballot"]
+        if not ballot:  # a vote on a round with nothing in it: give it a theme to vote on
+            assert console.emit("theme_create", {"title": "À voter"}, callback=True)["ok"]
+            ballot = phone.emit("sync", {}, callback=True)["state"]["ballot"]
+        item = {k: v for k, v in ballot[0].items() if k != "text"}
+        assert phone.emit("vote_cast", item, callback=True)["remaining"] == phase.budget - 1
+        revealed = console.emit("votes_reveal", {}, callback=True)
+        assert [r["text"] for r in revealed["ranking"]] == [ballot[0]["text"]]
 
 
 def test_group_size_warning_reaches_the_console(client, connect):
