@@ -227,8 +227,8 @@ def volunteer_set(payload: dict, seat: Seat) -> dict:
     return {"volunteer": volunteer}
 
 
-def _title(payload: dict) -> str:
-    return clean_text(payload.get("title"), TITLE_LIMIT)
+def _title(payload: dict, key: str = "title") -> str:
+    return clean_text(payload.get(key), TITLE_LIMIT)
 
 
 @acknowledged("theme_create", views.FACILITATOR)
@@ -318,4 +318,75 @@ def decision_set(payload: dict, seat: Seat) -> dict:
 def session_close(_payload: dict, seat: Seat) -> dict:
     """Sent by the facilitator to end the session: writing stops, phones are forgotten."""
     _write_and_push(seat, lambda st: st.close(seat.code))
+    return {}
+
+
+def _grid_cell(payload: dict) -> dict:
+    return {k: payload.get(k) for k in ("phase", "group", "row", "column")}
+
+
+@acknowledged("grid_set", views.PARTICIPANT, views.FACILITATOR)
+def grid_set(payload: dict, seat: Seat) -> dict:
+    """Sent to add text to a grid cell (`row` null with `situation` opens a row); the room gets
+    the contribution. `id`, a UUID made by the sender, makes a resend harmless."""
+    text, contribution_id = clean_text(payload.get("text")), clean_note_id(payload.get("id"))
+    cell = _grid_cell(payload)
+    ack, _change = _write_and_push(
+        seat, lambda st: st.add_contribution(seat.code, cell, text, contribution_id)
+    )
+    return ack
+
+
+@acknowledged("grid_import", views.FACILITATOR)
+def grid_import(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to carry a note or a priority (theme) into a grid cell."""
+    store, target = services().store, target_of(payload)
+    text, cell = store.import_text(seat.code, target), _grid_cell(payload)
+    contribution_id = clean_note_id(None)
+    ack, _change = _write_and_push(
+        seat, lambda st: st.add_contribution(seat.code, cell, text, contribution_id)
+    )
+    return ack
+
+
+@acknowledged("grid_edit", views.FACILITATOR)
+def grid_edit(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to reword a contribution read at `version`; a newer text wins."""
+    contribution_id, version = field(payload, "id", str), field(payload, "version", int)
+    text = clean_text(payload.get("text"))
+    change = _write_and_push(
+        seat, lambda st: st.edit_contribution(seat.code, contribution_id, text, version)
+    )
+    return {"version": change.data["contribution"].version}
+
+
+@acknowledged("grid_tag", views.FACILITATOR)
+def grid_tag(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to mark an effect as on health, the team or performance."""
+    contribution_id, tag = field(payload, "id", str), payload.get("tag")
+    _write_and_push(seat, lambda st: st.tag_contribution(seat.code, contribution_id, tag))
+    return {}
+
+
+@acknowledged("grid_view_set", views.FACILITATOR)
+def grid_view_set(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to show one table or all, one row or the whole grid."""
+    table, row = payload.get("table"), payload.get("row")
+    _write_and_push(seat, lambda st: st.set_grid_view(seat.code, table, row))
+    return {}
+
+
+@acknowledged("table_add", views.FACILITATOR)
+def table_add(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to name a new table for the current phase."""
+    name, table_id = _title(payload, "name"), clean_note_id(None)
+    _write_and_push(seat, lambda st: st.add_table(seat.code, table_id, name))
+    return {"table_id": table_id}
+
+
+@acknowledged("table_rename", views.FACILITATOR)
+def table_rename(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to rename a table of the current phase."""
+    table_id, name = field(payload, "table_id", str), _title(payload, "name")
+    _write_and_push(seat, lambda st: st.rename_table(seat.code, table_id, name))
     return {}

@@ -40,6 +40,9 @@ class WorkshopRow(Base):
     timer_left: Mapped[int] = mapped_column(Integer, default=0)
     timer_ends_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     took_part: Mapped[int | None] = mapped_column(Integer, nullable=True)  # counted at close
+    # What the projector shows of the grid: one table (or all, None), one row (or all, None).
+    grid_table: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    grid_row: Mapped[str | None] = mapped_column(String(36), nullable=True)
     key_digest: Mapped[str] = mapped_column(String(64))
     opened_on: Mapped[datetime.date] = mapped_column(Date)
 
@@ -163,3 +166,48 @@ class DecisionRow(Base):
     target: Mapped[str] = mapped_column(String(50), primary_key=True)
     decision: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text)
+
+
+class TableRow(Base):
+    """A table (sub-group) of a phase: from the kit, or named by the facilitator."""
+
+    __tablename__ = "grid_tables"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    phase: Mapped[str] = mapped_column(String(100), primary_key=True)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class GridRowRow(Base):
+    """A row of the analysis grid: one typical work situation, at one table."""
+
+    __tablename__ = "grid_rows"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    phase: Mapped[str] = mapped_column(String(100))
+    table_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+
+class ContributionRow(Base):
+    """One contribution in a cell: a cell is a list of them, so no write overwrites another."""
+
+    __tablename__ = "grid_contributions"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    row_id: Mapped[str] = mapped_column(String(36))
+    column: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    tag: Mapped[str | None] = mapped_column(String(20), nullable=True)

@@ -25,6 +25,10 @@ SERVER_EVENTS = (
     "votes_revealed",
     "decision_changed",
     "session_closed",
+    "grid_added",
+    "grid_changed",
+    "tables_changed",
+    "grid_view_changed",
     "batch",
     "presence",
 )

@@ -19,6 +19,7 @@ from . import workshop as rules
 from .errors import Refusal
 from .kits import Kit
 from .models import Base, NoteRow, ParticipantRow, WorkshopRow, engine_for
+from .store_grid import GridStore
 from .store_priorities import PrioritiesStore
 from .workshop import Change, Note, Snapshot, Timer, Workshop
 
@@ -49,7 +50,7 @@ def _workshop(row: WorkshopRow, volunteers: int = 0) -> Workshop:
     )
 
 
-class Store(PrioritiesStore):
+class Store(PrioritiesStore, GridStore):
     """The workshops' database. Writes are serialised by `lock`, which the caller holds."""
 
     _kit_of = staticmethod(_kit)
@@ -104,7 +105,10 @@ class Store(PrioritiesStore):
             code = rules.new_code()
             try:
                 with self._write() as tx:
-                    tx.add(self._new_row(kit, title, code, key))
+                    row = self._new_row(kit, title, code, key)
+                    tx.add(row)
+                    tx.flush()
+                    self._seed_tables(tx, row.id, kit)
                 return code, key
             except IntegrityError:  # code already taken: draw again
                 continue
@@ -137,7 +141,12 @@ class Store(PrioritiesStore):
             )
             volunteers = self._volunteers(tx, row.id)
             notes = tuple(n.to_note() for n in notes)
-            return Snapshot(_workshop(row, volunteers), notes, **self._priorities_state(tx, row))
+            return Snapshot(
+                _workshop(row, volunteers),
+                notes,
+                **self._priorities_state(tx, row),
+                **self._grid_state(tx, row),
+            )
 
     @staticmethod
     def _volunteers(tx: Session, workshop_id: int) -> int:

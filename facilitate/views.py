@@ -26,6 +26,22 @@ def note_for_board(note: Note) -> dict:
     return out
 
 
+def contribution_view(c) -> dict:
+    """A contribution in a cell: its text and place, never who wrote it."""
+    out = {"id": c.id, "row": c.row, "column": c.column, "text": c.text, "version": c.version}
+    if c.tag is not None:
+        out["tag"] = c.tag
+    return out
+
+
+def grid_row_view(r) -> dict:
+    return {"id": r.id, "phase": r.phase, "table": r.table, "position": r.position}
+
+
+def table_view(t) -> dict:
+    return {"id": t.id, "name": t.name, "phase": t.phase}
+
+
 def theme_view(theme) -> dict:
     return {"id": theme.id, "title": theme.title, "phase": theme.phase}
 
@@ -82,6 +98,12 @@ def state_for(
         "timer": timer_view(w.timer, now),
         "notes": [],
         "rankings": _rankings(snapshot.rounds),
+        "tables": [table_view(t) for t in snapshot.tables],
+        "grid": {
+            "rows": [grid_row_view(r) for r in snapshot.grid_rows],
+            "contributions": [contribution_view(c) for c in snapshot.contributions],
+        },
+        "grid_view": snapshot.grid_view,
     }
     vote_open = _vote_open(snapshot)
     visible = [n for n in snapshot.notes if not n.hidden]
@@ -173,7 +195,22 @@ def board_update(change: Change, now: float) -> tuple[str, dict]:
             return "decision_changed", {"rev": rev, "decision": decision}
         case "session_closed":
             return "session_closed", {"rev": rev, "notes": [note_for_board(n) for n in d["notes"]]}
+        case "grid_added" | "grid_changed" | "tables_changed" | "grid_view_changed":
+            return change.type, {"rev": rev, **_grid_payload(change)}
     raise ValueError(f"no board view for {change.type}")
+
+
+def _grid_payload(change: Change) -> dict:
+    d = change.data
+    match change.type:
+        case "grid_added":
+            row = grid_row_view(d["row"]) if d["row"] else None
+            return {"row": row, "contribution": contribution_view(d["contribution"])}
+        case "grid_changed":
+            return {"contribution": contribution_view(d["contribution"])}
+        case "tables_changed":
+            return {"tables": [table_view(t) for t in d["tables"]]}
+    return {"table": d["table"], "row": d["row"]}
 
 
 def _revealed_payload(change: Change) -> dict:
@@ -243,4 +280,6 @@ def phone_change(change: Change) -> dict | None:
             return {"type": "hold", "hold": change.data["hold"]}
         case "themes_changed":
             return {"type": "ballot"}  # a phone in a vote asks for a fresh ballot
+        case "grid_added" | "grid_changed" | "tables_changed":
+            return {"type": change.type, **_grid_payload(change)}
     return None

@@ -90,6 +90,10 @@ class Snapshot:
     rounds: dict = field(default_factory=dict)  # phase id -> priorities.VoteRound
     decisions: dict = field(default_factory=dict)  # target -> (decision, reason)
     voters: int = 0  # phones that placed a dot in the current vote
+    tables: tuple = ()  # grid.Table, of every phase
+    grid_rows: tuple = ()  # grid.GridRow
+    contributions: tuple = ()  # grid.Contribution
+    grid_view: dict = field(default_factory=dict)  # what the projector shows of the grid
 
     def in_view(self) -> str:
         """The phase whose notes the room works on: the current one, or the last notes phase."""

@@ -1,0 +1,246 @@
+"""Storage of the analysis grid: tables, rows, and contributions that never overwrite each other.
+
+A mixin of `Store`: it shares its lock, its units of work and its revision counter.
+"""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from . import grid
+from . import workshop as rules
+from .errors import Refusal
+from .grid import Contribution, GridRow, Table
+from .models import ContributionRow, GridRowRow, NoteRow, TableRow, ThemeRow
+from .workshop import Change
+
+
+def _table(row: TableRow) -> Table:
+    return Table(row.id, row.name, row.phase, row.position)
+
+
+def _grid_row(row: GridRowRow) -> GridRow:
+    return GridRow(row.id, row.phase, row.table_id, row.position)
+
+
+def _contribution(row: ContributionRow) -> Contribution:
+    return Contribution(
+        row.id, row.row_id, row.column, row.text, row.position, row.version, row.tag
+    )
+
+
+class GridStore:
+    """Tables, grid rows and contributions; see `grid.py` for the rules."""
+
+    def _seed_tables(self, tx: Session, workshop_id: int, kit) -> None:
+        """The kit's tables, stored at opening so the facilitator can add and rename."""
+        for phase in kit.phases:
+            for position, (table_id, name) in enumerate(grid.kit_tables(phase)):
+                tx.add(
+                    TableRow(
+                        workshop_id=workshop_id,
+                        phase=phase.id,
+                        id=table_id,
+                        name=name,
+                        position=position,
+                    )
+                )
+
+    def add_table(self, code: str, table_id: str, name: str) -> Change:
+        """A new table for the current phase."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            count = tx.scalar(
+                select(func.count())
+                .select_from(TableRow)
+                .where(TableRow.workshop_id == row.id, TableRow.phase == row.phase)
+            )
+            tx.add(
+                TableRow(
+                    workshop_id=row.id, phase=row.phase, id=table_id, name=name, position=count
+                )
+            )
+            return self._tables_changed(tx, row)
+
+    def rename_table(self, code: str, table_id: str, name: str) -> Change:
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            self._table_row(tx, row.id, row.phase, table_id).name = name
+            return self._tables_changed(tx, row)
+
+    @staticmethod
+    def _table_row(tx: Session, workshop_id: int, phase: str, table_id: object) -> TableRow:
+        found = (
+            tx.get(TableRow, (workshop_id, phase, table_id)) if isinstance(table_id, str) else None
+        )
+        if found is None:
+            raise Refusal("unknown_table")
+        return found
+
+    def _tables_changed(self, tx: Session, row) -> Change:
+        tx.flush()
+        return Change(self._bump(tx, row), "tables_changed", {"tables": self._tables(tx, row.id)})
+
+    @staticmethod
+    def _tables(tx: Session, workshop_id: int) -> tuple[Table, ...]:
+        query = select(TableRow).where(TableRow.workshop_id == workshop_id)
+        return tuple(_table(t) for t in tx.scalars(query.order_by(TableRow.position)))
+
+    def add_contribution(
+        self, code: str, cell: dict, text: str, contribution_id: str
+    ) -> tuple[dict, Change | None]:
+        """Add `text` to a cell (`cell`: phase?, group?, row, column); a resend adds nothing."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            existing = tx.get(ContributionRow, (row.id, contribution_id))
+            if existing is not None:
+                if existing.text != text:
+                    raise Refusal("note_id_taken")
+                return {"row": existing.row_id, "id": existing.id}, None
+            return self._contribute(tx, row, cell, text, contribution_id)
+
+    def _contribute(self, tx: Session, row, cell: dict, text: str, contribution_id: str):
+        phase = grid.grid_phase(self._kit_of(row), row.phase, cell.get("phase"))
+        column = grid.check_column(phase, cell.get("column"))
+        table = self._cell_table(tx, row.id, phase, cell.get("group"))
+        grid_row, new_row = self._cell_row(tx, row.id, phase.id, table, cell.get("row"), column)
+        position = tx.scalar(
+            select(func.count())
+            .select_from(ContributionRow)
+            .where(
+                ContributionRow.workshop_id == row.id,
+                ContributionRow.row_id == grid_row.id,
+                ContributionRow.column == column,
+            )
+        )
+        added = ContributionRow(
+            workshop_id=row.id,
+            id=contribution_id,
+            row_id=grid_row.id,
+            column=column,
+            text=text,
+            position=position,
+            version=1,
+        )
+        tx.add(added)
+        tx.flush()
+        data = {
+            "contribution": _contribution(added),
+            "row": _grid_row(grid_row) if new_row else None,
+        }
+        return {"row": grid_row.id, "id": added.id}, Change(self._bump(tx, row), "grid_added", data)
+
+    def _cell_table(self, tx: Session, workshop_id: int, phase, group: object) -> str | None:
+        has_tables = tx.scalar(
+            select(func.count())
+            .select_from(TableRow)
+            .where(TableRow.workshop_id == workshop_id, TableRow.phase == phase.id)
+        )
+        if not has_tables:
+            if group is not None:
+                raise Refusal("unknown_table")
+            return None
+        return self._table_row(tx, workshop_id, phase.id, group).id
+
+    @staticmethod
+    def _cell_row(tx: Session, workshop_id: int, phase: str, table, row_id: object, column: str):
+        if row_id is None:
+            if column != "situation":  # a row starts from its work situation
+                raise Refusal("unknown_row")
+            count = tx.scalar(
+                select(func.count())
+                .select_from(GridRowRow)
+                .where(
+                    GridRowRow.workshop_id == workshop_id,
+                    GridRowRow.phase == phase,
+                    GridRowRow.table_id == table,
+                )
+            )
+            new = GridRowRow(
+                workshop_id=workshop_id,
+                id=rules.clean_note_id(None),
+                phase=phase,
+                table_id=table,
+                position=count,
+            )
+            tx.add(new)
+            return new, True
+        found = tx.get(GridRowRow, (workshop_id, row_id)) if isinstance(row_id, str) else None
+        if found is None or found.phase != phase or found.table_id != table:
+            raise Refusal("unknown_row")
+        return found, False
+
+    def edit_contribution(self, code: str, contribution_id: str, text: str, version: int) -> Change:
+        """The facilitator rewords a contribution; refused if it changed since they read it."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            found = self._contribution_row(tx, row.id, contribution_id)
+            if found.version != version:
+                raise Refusal("edit_conflict")
+            found.text, found.version = text, found.version + 1
+            return self._contribution_changed(tx, row, found)
+
+    def tag_contribution(self, code: str, contribution_id: str, tag: object) -> Change:
+        """Mark an effect as bearing on health, the team or performance (or on nothing)."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            found = self._contribution_row(tx, row.id, contribution_id)
+            found.tag = grid.check_tag(found.column, tag)
+            found.version += 1
+            return self._contribution_changed(tx, row, found)
+
+    @staticmethod
+    def _contribution_row(tx: Session, workshop_id: int, contribution_id: object):
+        found = (
+            tx.get(ContributionRow, (workshop_id, contribution_id))
+            if isinstance(contribution_id, str)
+            else None
+        )
+        if found is None:
+            raise Refusal("unknown_contribution")
+        return found
+
+    def _contribution_changed(self, tx: Session, row, found: ContributionRow) -> Change:
+        tx.flush()
+        data = {"contribution": _contribution(found)}
+        return Change(self._bump(tx, row), "grid_changed", data)
+
+    def import_text(self, code: str, target: str) -> str:
+        """The text of a note or theme, to carry into the grid."""
+        kind, _, ident = target.partition(":")
+        with self.unit() as tx:
+            row = self._row(tx, code)
+            found = tx.get(NoteRow if kind == "note" else ThemeRow, (row.id, ident))
+            if found is None or getattr(found, "hidden", False):
+                raise Refusal("unknown_item")
+            return found.text if kind == "note" else found.title
+
+    def set_grid_view(self, code: str, table: object, grid_row: object) -> Change:
+        """What the projector shows of the grid: one table or all, one row or the whole."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            if table is not None:
+                self._table_row(tx, row.id, row.phase, table)
+            if grid_row is not None and (
+                not isinstance(grid_row, str) or tx.get(GridRowRow, (row.id, grid_row)) is None
+            ):
+                raise Refusal("unknown_row")
+            row.grid_table, row.grid_row = table, grid_row
+            data = {"table": table, "row": grid_row}
+            return Change(self._bump(tx, row), "grid_view_changed", data)
+
+    def _grid_state(self, tx: Session, row) -> dict:
+        """What a snapshot needs of the grid."""
+        rows = tx.scalars(
+            select(GridRowRow).where(GridRowRow.workshop_id == row.id).order_by(GridRowRow.position)
+        )
+        cells = tx.scalars(
+            select(ContributionRow)
+            .where(ContributionRow.workshop_id == row.id)
+            .order_by(ContributionRow.position)
+        )
+        return {
+            "tables": self._tables(tx, row.id),
+            "grid_rows": tuple(_grid_row(r) for r in rows),
+            "contributions": tuple(_contribution(c) for c in cells),
+            "grid_view": {"table": row.grid_table, "row": row.grid_row},
+        }

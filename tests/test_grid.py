@@ -1,0 +1,176 @@
+"""The analysis grid through the protocol: cells as lists, tables apart, refusals, concurrency."""
+
+import threading
+import uuid
+
+import pytest
+from helpers import received
+
+
+@pytest.fixture
+def day2(client, connect):
+    """Collective day 2: the grid phase has eight tables."""
+    links = client.post("/api/sessions", json={"kit": "cluster-j2"}).get_json()
+    code = links["code"]
+    console = connect({"code": code, "role": "facilitator", "key": links["facilitator_key"]})
+    board = connect({"code": code, "role": "board"})
+    phones = [connect({"code": code, "role": "participant"}) for _ in range(3)]
+    grid_phase = next(p for p in console.ack["state"]["phases"] if p["kind"] == "grid")
+    console.emit("phase_set", {"phase": grid_phase["id"]}, callback=True)
+    for sio in (board, *phones):
+        received(sio)
+    return code, console, board, phones
+
+
+def write(sio, text, row=None, column="situation", group="t1", **extra):
+    payload = {"row": row, "column": column, "text": text, "group": group, **extra}
+    return sio.emit("grid_set", payload, callback=True)
+
+
+def test_a_row_opens_from_its_situation_and_fills_column_by_column(day2):
+    _code, console, board, phones = day2
+    opened = write(phones[0], "Les repas")
+    assert opened["ok"] and opened["row"]
+    write(phones[1], "Plateaux froids", opened["row"], "contraintes")
+    write(phones[2], "Aide d'une diététicienne", opened["row"], "ressources")
+    added = received(board, "grid_added")
+    assert added[0][1]["row"]["table"] == "t1" and added[1][1]["row"] is None
+    state = console.emit("sync", {}, callback=True)["state"]
+    cells = {(c["column"], c["text"]) for c in state["grid"]["contributions"]}
+    assert cells == {
+        ("situation", "Les repas"),
+        ("contraintes", "Plateaux froids"),
+        ("ressources", "Aide d'une diététicienne"),
+    }
+    assert not any("author" in c or "participant" in c for c in state["grid"]["contributions"])
+
+
+def test_tables_keep_their_grids_apart(day2):
+    _code, console, _board, phones = day2
+    row1 = write(phones[0], "Les transmissions", group="t1")["row"]
+    write(phones[1], "Les familles", group="t2")
+    assert write(phones[1], "Hors table", row1, "causes", group="t2")["error"]["code"] == (
+        "unknown_row"
+    )
+    rows = console.emit("sync", {}, callback=True)["state"]["grid"]["rows"]
+    assert sorted(r["table"] for r in rows) == ["t1", "t2"]
+
+
+def test_many_phones_writing_one_cell_all_survive(day2):
+    _code, console, _board, phones = day2
+    row = write(phones[0], "Le transport des patients")["row"]
+    texts = [f"Contrainte {i}" for i in range(30)]
+
+    def send(chunk) -> None:
+        for i, text in chunk:
+            write(phones[i % 3], text, row, "contraintes")
+
+    chunks = [list(enumerate(texts))[k::5] for k in range(5)]
+    threads = [threading.Thread(target=send, args=(c,)) for c in chunks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    cell = [
+        c["text"]
+        for c in console.emit("sync", {}, callback=True)["state"]["grid"]["contributions"]
+        if c["column"] == "contraintes"
+    ]
+    assert sorted(cell) == sorted(texts)
+
+
+def test_a_resend_adds_nothing(day2):
+    _code, console, _board, phones = day2
+    contribution = str(uuid.uuid4())
+    first = write(phones[0], "Les nuits", id=contribution)
+    again = write(phones[0], "Les nuits", id=contribution)
+    assert first == again
+    assert len(console.emit("sync", {}, callback=True)["state"]["grid"]["rows"]) == 1
+
+
+@pytest.mark.parametrize(
+    "payload, code",
+    [
+        ({"row": None, "column": "causes", "text": "x", "group": "t1"}, "unknown_row"),
+        ({"row": "nope", "column": "causes", "text": "x", "group": "t1"}, "unknown_row"),
+        ({"row": None, "column": "couleur", "text": "x", "group": "t1"}, "unknown_column"),
+        ({"row": None, "column": "situation", "text": "x", "group": "t99"}, "unknown_table"),
+        ({"row": None, "column": "situation", "text": "x"}, "unknown_table"),
+        ({"row": None, "column": "situation", "text": " ", "group": "t1"}, "text_empty"),
+        ({"row": None, "column": "situation", "text": "x" * 501, "group": "t1"}, "text_too_long"),
+        ({"row": None, "column": "situation", "text": "x", "phase": "regles"}, "not_a_grid"),
+    ],
+)
+def test_grid_refusals_write_nothing(day2, payload, code):
+    _code, console, _board, phones = day2
+    rev = console.emit("sync", {}, callback=True)["state"]["rev"]
+    assert phones[0].emit("grid_set", payload, callback=True)["error"]["code"] == code
+    assert console.emit("sync", {}, callback=True)["state"]["rev"] == rev
+
+
+def test_the_board_may_not_write(day2):
+    _code, _console, board, _phones = day2
+    assert write(board, "Non")["error"]["code"] == "forbidden"
+
+
+def test_facilitator_edit_never_erases_a_newer_text(day2):
+    _code, console, _board, phones = day2
+    row = write(phones[0], "Les repas")["row"]
+    cell = write(phones[0], "Ça pèse sur l'équipe", row, "effets")
+    edit = {"id": cell["id"], "text": "Fatigue de l'équipe", "version": 1}
+    assert console.emit("grid_edit", edit, callback=True)["version"] == 2
+    stale = {"id": cell["id"], "text": "Autre chose", "version": 1}
+    assert console.emit("grid_edit", stale, callback=True)["error"]["code"] == "edit_conflict"
+    tag = console.emit("grid_tag", {"id": cell["id"], "tag": "collectif"}, callback=True)
+    assert tag["ok"]
+    [kept] = [
+        c
+        for c in console.emit("sync", {}, callback=True)["state"]["grid"]["contributions"]
+        if c["id"] == cell["id"]
+    ]
+    assert kept["text"] == "Fatigue de l'équipe" and kept["tag"] == "collectif"
+    bad = console.emit("grid_tag", {"id": cell["id"], "tag": "moral"}, callback=True)
+    assert bad["error"]["code"] == "invalid_payload"
+    cleared = console.emit("grid_tag", {"id": cell["id"], "tag": None}, callback=True)
+    assert cleared["ok"]
+
+
+def test_a_note_moves_into_the_grid(client, connect):
+    links = client.post("/api/sessions", json={"kit": "atelier-court"}).get_json()
+    code = links["code"]
+    console = connect({"code": code, "role": "facilitator", "key": links["facilitator_key"]})
+    phone = connect({"code": code, "role": "participant"})
+    console.emit("phase_set", {"phase": "idees"}, callback=True)
+    note = phone.emit("note_add", {"text": "Les relèves"}, callback=True)["note"]
+    console.emit("phase_set", {"phase": "grille"}, callback=True)
+    moved = console.emit(
+        "grid_import", {"note_id": note["id"], "row": None, "column": "situation"}, callback=True
+    )
+    assert moved["ok"], moved
+    contributions = console.emit("sync", {}, callback=True)["state"]["grid"]["contributions"]
+    assert [c["text"] for c in contributions] == ["Les relèves"]
+
+
+def test_tables_can_be_added_and_renamed_and_the_projector_view_chosen(day2):
+    _code, console, board, _phones = day2
+    added = console.emit("table_add", {"name": "EHPAD Les Tilleuls"}, callback=True)
+    assert console.emit(
+        "table_rename", {"table_id": added["table_id"], "name": "Clinique du Parc"}, callback=True
+    )["ok"]
+    names = [t["name"] for t in board.emit("sync", {}, callback=True)["state"]["tables"]]
+    assert "Clinique du Parc" in names and "Table 8" in names
+    assert console.emit("grid_view_set", {"table": "t2", "row": None}, callback=True)["ok"]
+    assert received(board, "grid_view_changed")[-1][1] == {"rev": 4, "table": "t2", "row": None}
+    assert console.emit("grid_view_set", {"table": "t42"}, callback=True)["error"]["code"] == (
+        "unknown_table"
+    )
+
+
+def test_phones_get_other_contributions_in_batches(app, day2):
+    _code, _console, _board, phones = day2
+    write(phones[0], "Les repas")
+    assert received(phones[1], "grid_added") == []
+    app.extensions["facilitate"].pusher.flush()
+    [(_, batch)] = received(phones[1], "batch")
+    [added] = [c for c in batch["changes"] if c["type"] == "grid_added"]
+    assert added["contribution"]["text"] == "Les repas" and added["row"]["table"] == "t1"
