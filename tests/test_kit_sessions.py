@@ -31,8 +31,8 @@ def test_a_session_runs_through_every_phase(kit, client, connect):
 
 
 def run_phase(phase, phone, console, written: list) -> None:
-    """What people do in each kind of phase. Grid, follow-up and actions phases get their
-    features with the grid and the minutes (issues 6 and 7); here they are only reached."""
+    """What people do in each kind of phase. Follow-up and actions phases get their features
+    with the minutes (issue 7); here they are only reached."""
     if phase.kind == "notes":
         for lane in phase.lanes or [None]:
             text = f"{phase.title} / {lane or 'sans colonne'}"
@@ -46,6 +46,18 @@ def run_phase(phase, phone, console, written: list) -> None:
         round_notes = [n["id"] for n in in_view["notes"] if n["phase"] == in_view["in_view"]]
         payload = {"title": f"Thème de {phase.title}", "note_ids": round_notes}
         assert console.emit("theme_create", payload, callback=True)["ok"]
+    elif phase.kind == "grid":
+        tables = [
+            t["id"]
+            for t in console.emit("sync", {}, callback=True)["state"]["tables"]
+            if t["phase"] == phase.id
+        ]
+        cell = {"group": tables[0] if tables else None, "column": "situation", "text": "Les repas"}
+        opened = phone.emit("grid_set", {**cell, "row": None}, callback=True)
+        assert opened["ok"], opened
+        last = phase.columns[-1]
+        more = {**cell, "row": opened["row"], "column": last, "text": f"Dans {last}"}
+        assert phone.emit("grid_set", more, callback=True)["ok"]
     elif phase.kind == "vote":
         ballot = phone.emit("sync", {}, callback=True)["state"]["ballot"]
         if not ballot:  # a vote on a round with nothing in it: give it a theme to vote on
