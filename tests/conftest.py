@@ -189,8 +189,17 @@ def free_port() -> int:
 
 @pytest.fixture
 def live_server(tmp_path):
-    """A running real server; stopped at the end of the test."""
+    """A running real server on the embedded SQLite; stopped at the end of the test."""
     server = LiveServer(tmp_path, free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_live_server(request, tmp_path):
+    """A running real server on each database the product supports."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    server = LiveServer(tmp_path, free_port(), url).start()
     yield server
     server.stop()
 
