@@ -267,6 +267,7 @@ class Store(PrioritiesStore, GridStore):
             }
             if kit.phase(phase_id).kind == "vote":  # phones get what to vote on with the phase
                 data["ballot"] = tuple(self._ballot(tx, row, phase_id))
+                data["voters"] = self._voters(tx, row.id, phase_id)
             return Change(rev, "phase_changed", data)
 
     def set_timer(self, code: str, action: str, minutes: int = 0) -> Change:

@@ -175,10 +175,13 @@ def board_update(change: Change, now: float) -> tuple[str, dict]:
             notes = [note_for_board(n) for n in d["notes"]]
             return "notes_hold_changed", {"rev": rev, "hold": d["hold"], "notes": notes}
         case "phase_changed":
-            return "phase_changed", {
+            payload = {
                 **_phase_payload(change, now),
                 "notes": [note_for_board(n) for n in d["notes"]],
             }
+            if "voters" in d:  # entering a vote: how many voted already, never for what
+                payload["voters"] = d["voters"]
+            return "phase_changed", payload
         case "timer_changed":
             return "timer_changed", {"rev": rev, "timer": timer_view(d["timer"], now)}
         case "volunteers_changed":

@@ -154,3 +154,45 @@ def test_timer_and_lanes_reach_the_projector_and_the_phone(live_server, browser,
     screenshot(board, "board-lanes-1920")
     screenshot(phone, "phone-lanes-360")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_phones_vote_and_the_projector_shows_the_ranking(live_server, browser, screenshot):
+    links = live_server.open_session(title="Priorités de l'équipe de nuit")
+    console = to_notes_phase(browser, links)
+    writer = browser.new_context(**PHONE).new_page()
+    writer.goto(links["join_url"])
+    for text in ("Relèves trop courtes", "Pas de vraie pause", "Le logiciel rame"):
+        writer.get_by_label("Votre post-it").fill(text)
+        writer.get_by_role("button", name="Envoyer").tap()
+    expect(writer.get_by_text("Envoyé ✓", exact=True)).to_have_count(3)
+    board = browser.new_context(**PROJECTOR).new_page()
+    board.goto(links["board_url"])
+    for step in ("Regroupement par thèmes", "Priorisation"):  # past the grouping, to the vote
+        console.get_by_role("button", name="Étape suivante").click()
+        expect(console.get_by_text(f"Étape en cours : {step}")).to_be_visible()
+
+    phones = [writer] + [browser.new_context(**PHONE).new_page() for _ in range(2)]
+    for number, phone in enumerate(phones):
+        if phone is not writer:
+            phone.goto(links["join_url"])
+        card = phone.locator(".ballot-item").filter(has_text="Pas de vraie pause")
+        card.get_by_role("button", name="Ajouter une gommette").tap()
+        expect(phone.get_by_text("Il vous reste 2 gommettes sur 3")).to_be_visible()
+        if number == 0:
+            other = phone.locator(".ballot-item").filter(has_text="Le logiciel rame")
+            other.get_by_role("button", name="Ajouter une gommette").tap()
+            expect(phone.get_by_text("Il vous reste 1 gommette sur 3")).to_be_visible()
+    expect(board.get_by_text("3 personnes ont voté")).to_be_visible()
+    shown = board.locator("main").inner_text()
+    # No count anywhere before the reveal; the budget ("3 gommettes par personne") is no count.
+    assert not re.search(r"\d+ gommettes?\b(?! par personne)", shown)
+    screenshot(phones[0], "phone-vote-360")
+    screenshot(board, "board-vote-open-1920")
+
+    console.get_by_role("button", name="Révéler le vote").click()
+    ranking = board.get_by_role("heading", name=re.compile("Priorités du groupe"))
+    expect(ranking.first).to_be_visible()
+    expect(board.get_by_text("3 gommettes", exact=True)).to_be_visible()
+    expect(phones[1].get_by_role("heading", name=re.compile("Priorités du groupe"))).to_be_visible()
+    screenshot(board, "board-ranking-1920")
+    screenshot(phones[1], "phone-ranking-360")

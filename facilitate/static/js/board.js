@@ -1,7 +1,22 @@
 // The projected board: the current step and its timer, how to join, and the notes of the round
-// in view as cards, in one column per lane when the round has lanes.
+// in view as cards, in one column per lane when the round has lanes. While the room groups and
+// votes, one column per theme; once a vote is revealed, the group's priorities as a bar chart.
 // Notes are shown in a random order so that nobody can tell who wrote what from where it sits.
 import { connectLive } from "./live.js";
+import {
+  FEW_VOTERS_TEXT,
+  applyDecision,
+  applyReveal,
+  applyThemes,
+  decisionBadge,
+  decisionFor,
+  grouped,
+  phaseKind,
+  rankingItems,
+  rankingOf,
+  voteOpen,
+  votersText,
+} from "./priorities.js";
 import {
   byId,
   byLane,
@@ -33,7 +48,16 @@ const view = {
   pending: byId("pending"),
   notes: byId("notes"),
   lanes: byId("lanes"),
+  themes: byId("themes"),
   empty: byId("notes-empty"),
+  voteProgress: byId("vote-progress"),
+  voters: byId("voters"),
+  voteHow: byId("vote-how"),
+  priorities: byId("priorities"),
+  prioritiesVoters: byId("priorities-voters"),
+  prioritiesFew: byId("priorities-few"),
+  prioritiesEmpty: byId("priorities-empty"),
+  ranking: byId("ranking"),
   volunteers: byId("volunteers"),
   volunteersCount: byId("volunteers-count"),
   presence: byId("presence"),
@@ -51,6 +75,7 @@ function renderPhase() {
   view.title.textContent = state.title || "";
   showPhase(state, { step: view.step, title: view.phaseTitle, prompt: view.prompt });
   showRules(view.rules, state);
+  fitPrompt(boardMode());
   view.closed.hidden = !state.closed;
   renderVolunteers();
   renderTimer(countdown.read());
@@ -85,9 +110,11 @@ function renderPending() {
   renderEmpty();
 }
 
-// Nothing to show yet: say where the notes will come, except while volunteers step forward.
+// Nothing to show yet: say where the notes will come, except while volunteers step forward
+// or the priorities are on screen.
 function renderEmpty() {
-  view.empty.hidden = notesInView(state).length > 0 || !view.pending.hidden || isRapporteurs();
+  view.empty.hidden =
+    notesInView(state).length > 0 || !view.pending.hidden || isRapporteurs() || !view.priorities.hidden;
 }
 
 // The more notes, the smaller the cards, so that as many as possible stay on screen.
@@ -107,7 +134,53 @@ function laneDensity(columns) {
   return "1";
 }
 
+/**
+ * What the notes area shows: "ranking" once the vote of this step is revealed, "themes" while
+ * the room groups or votes and the round has themes, else "notes" (in lanes if it has some).
+ */
+function boardMode() {
+  const kind = phaseKind(state);
+  if (kind === "vote" && rankingOf(state, state.phase)) return "ranking";
+  if ((kind === "group" || kind === "vote") && grouped(state).groups.length) return "themes";
+  return "notes";
+}
+
 function renderNotes() {
+  const mode = boardMode();
+  fitPrompt(mode);
+  view.priorities.hidden = mode !== "ranking";
+  view.themes.hidden = mode !== "themes";
+  renderVoteProgress();
+  if (mode === "ranking") {
+    clearNotes();
+    view.themes.replaceChildren();
+    renderRanking();
+  } else if (mode === "themes") {
+    clearNotes();
+    renderThemes();
+  } else {
+    view.themes.replaceChildren();
+    renderPlainNotes();
+  }
+  renderEmpty();
+}
+
+// Once the vote is revealed its prompt ("placez vos gommettes") is over: the ranking takes its room.
+function fitPrompt(mode) {
+  view.prompt.hidden = !view.prompt.textContent || mode === "ranking";
+}
+
+function clearNotes() {
+  view.notes.hidden = true;
+  view.lanes.hidden = true;
+  view.notes.replaceChildren();
+  view.lanes.replaceChildren();
+  app.classList.remove("has-many-lanes");
+  app.classList.add("is-wide");
+}
+
+function renderPlainNotes() {
+  app.classList.remove("is-wide");
   const notes = notesInView(state);
   const round = phaseById(state, state.in_view);
   const lanes = (round && round.lanes) || [];
@@ -123,7 +196,64 @@ function renderNotes() {
     renderKeyed(view.notes, notes, noteCard);
     view.notes.dataset.density = density(notes.length);
   }
-  renderEmpty();
+}
+
+// --- Themes, votes and priorities
+
+// While a vote is open the room sees how many took part, never for what: no count per item
+// exists before the reveal.
+function renderVoteProgress() {
+  const open = voteOpen(state);
+  view.voteProgress.hidden = !open;
+  if (!open) return;
+  view.voters.textContent = votersText(state.voters || 0);
+  const { phase } = currentPhase(state);
+  const budget = (phase && phase.budget) || 3;
+  view.voteHow.textContent = `${plural(budget, "gommette", "gommettes")} par personne, à placer sur son téléphone.`;
+}
+
+// One column per theme, its title large, its notes under it; the notes of no theme come last.
+function renderThemes() {
+  const { groups, loose } = grouped(state);
+  const columns = groups.map((group) => ({ id: `theme:${group.id}`, title: group.theme.title, notes: group.notes }));
+  if (loose.length) columns.push({ id: "loose", title: "Sans thème", notes: loose, loose: true });
+  renderKeyed(view.themes, columns, themeColumn);
+  const longest = Math.max(0, ...columns.map((column) => column.notes.length));
+  view.themes.dataset.density = longest > 6 || columns.length > 6 ? "2" : "1";
+  columns.forEach((column, position) => {
+    const section = view.themes.children[position];
+    section.querySelector("h2").textContent = column.title; // a rename changes it
+    section.classList.toggle("is-loose", Boolean(column.loose));
+    renderKeyed(section.querySelector("ul"), column.notes, noteCard);
+  });
+}
+
+function themeColumn() {
+  const section = el("section", "theme-column");
+  section.append(el("h2", "theme-title"), el("ul", "theme-notes"));
+  return section;
+}
+
+// Best first, ties on the same rank; bars only when counts may be shown. The COPIL's decision
+// sits under its item, in its own colour: it never moves the group's order.
+function renderRanking() {
+  const round = rankingOf(state, state.phase);
+  view.prioritiesVoters.textContent = votersText(round.voters);
+  view.prioritiesFew.textContent = round.counts_shown ? "" : FEW_VOTERS_TEXT;
+  view.prioritiesFew.hidden = round.counts_shown;
+  view.prioritiesEmpty.hidden = round.ranking.length > 0;
+  // A decision takes most of a line of its own: count it when sizing the rows.
+  const decided = round.ranking.filter((entry) => decisionFor(state, entry)).length;
+  view.ranking.dataset.density = round.ranking.length + decided * 0.6 > 6 ? "2" : "1";
+  view.ranking.classList.toggle("has-bars", round.counts_shown);
+  const items = rankingItems(round, {
+    bars: round.counts_shown,
+    extra(entry, item, body) {
+      const decision = decisionFor(state, entry);
+      if (decision) body.append(decisionBadge(decision));
+    },
+  });
+  view.ranking.replaceChildren(...items);
 }
 
 // One column per lane, headed by its name; a last one for notes without a lane, if any.
@@ -206,7 +336,9 @@ const handlers = {
     renderNotes();
     renderPending();
   },
-  phase_changed({ phase, in_view: inView, hold, timer, notes }) {
+  phase_changed({ phase, in_view: inView, hold, timer, notes, voters }) {
+    if (phase !== state.phase) delete state.voters; // counted for the step we leave
+    if (typeof voters === "number") state.voters = voters; // entering a vote already under way
     state.phase = phase;
     if (typeof inView === "string") state.in_view = inView;
     if (timer) countdown.set(timer);
@@ -225,6 +357,29 @@ const handlers = {
   presence({ participants }) {
     state.participants = participants;
     renderPresence(participants);
+  },
+  themes_changed(data) {
+    applyThemes(state, data);
+    renderNotes();
+  },
+  votes_progress({ voters }) {
+    state.voters = voters;
+    renderVoteProgress();
+  },
+  votes_revealed(data) {
+    applyReveal(state, data.phase, data);
+    renderNotes();
+  },
+  decision_changed({ decision }) {
+    applyDecision(state, decision);
+    renderNotes();
+  },
+  session_closed({ notes }) {
+    state.closed = true;
+    reveal(notes);
+    renderPhase();
+    renderPending();
+    renderNotes();
   },
 };
 

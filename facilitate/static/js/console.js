@@ -1,6 +1,23 @@
 // The facilitator's console: move through the steps, run the timer, hold and reveal notes, hide
-// a note. The facilitator key travels in an HttpOnly cookie, so join sends no key.
+// a note, group notes into themes, open and reveal a vote, record the COPIL's decisions, close
+// the session. The facilitator key travels in an HttpOnly cookie, so join sends no key.
 import { connectLive } from "./live.js";
+import {
+  applyDecision,
+  applyReveal,
+  applyThemes,
+  decisionBadge,
+  decisionFor,
+  FEW_VOTERS_TEXT,
+  grouped,
+  itemKey,
+  itemRef,
+  phaseKind,
+  rankingItems,
+  rankingOf,
+  voteOpen,
+  votersText,
+} from "./priorities.js";
 import {
   byId,
   currentPhase,
@@ -48,6 +65,20 @@ const view = {
   other: byId("other-notes"),
   otherSummary: byId("other-summary"),
   otherGroups: byId("other-groups"),
+  groupingHint: byId("grouping-hint"),
+  grouping: byId("grouping"),
+  selectionCount: byId("selection-count"),
+  themeNew: byId("theme-new"),
+  themeNewForm: byId("theme-new-form"),
+  themeNewTitle: byId("theme-new-title"),
+  themeNewCancel: byId("theme-new-cancel"),
+  themeBoxes: byId("theme-boxes"),
+  votePanel: byId("vote-panel"),
+  voteOpen: byId("vote-open"),
+  voters: byId("voters"),
+  votesReveal: byId("votes-reveal"),
+  rankings: byId("rankings"),
+  close: byId("session-close"),
   status: byId("status"),
 };
 
@@ -60,7 +91,15 @@ const TIMER_LABEL = {
 
 let state = null;
 let busy = false; // a command awaits its ack; others wait for it
-const armed = new Map(); // hide button -> timer that disarms it
+const armed = new Map(); // id of a note whose hide button waits for its confirmation -> timer
+let closeArmed = null; // timer that disarms "Clore la séance"
+// Grouping and decisions are redrawn from the state on every change; what the facilitator has
+// under way there lives here, so that a redraw keeps it.
+const selected = new Set(); // ids of the notes ticked for a new theme
+const choices = new Map(); // data-focus key of a select -> the option picked
+const drafts = new Map(); // data-focus key of a field -> its text not yet sent
+let renaming = null; // id of the theme whose title is being edited
+let focusNext = null; // {key, until}: what gets the focus once the change shows
 let guidanceFor = null; // the phase whose guidance is shown: not rewritten on every render
 const countdown = createCountdown(renderTimer);
 
@@ -175,11 +214,17 @@ function renderHold() {
   setAvailable(view.reveal, !state.closed && (pending > 0 || Boolean(state.hold)));
 }
 
-function noteItem(note) {
-  const item = el("li", "console-note");
-  const hide = el("button", "button button-quiet hide-button", "Masquer");
+function hideButton(note) {
+  const hide = el("button", "button button-quiet hide-button");
   hide.type = "button";
   hide.dataset.note = note.id;
+  paintHide(hide);
+  return hide;
+}
+
+function noteItem(note) {
+  const item = el("li", "console-note");
+  const hide = hideButton(note);
   item.append(el("p", "console-note-text", note.text));
   if (note.lane) item.append(el("p", "lane-badge", note.lane));
   item.append(el("p", "held-badge", "Pas encore au tableau"), hide);
@@ -197,10 +242,21 @@ function renderNoteList(list, notes) {
 }
 
 // The round the room works on comes first; the others wait, folded, under their step's title.
+// While the room groups (and votes, until the reveal), the round is shown by theme instead.
 function renderNotes() {
   const notes = notesInView(state);
   const round = phaseById(state, state.in_view);
-  renderNoteList(view.notes, notes);
+  const grouping = isGrouping();
+  view.notes.hidden = grouping;
+  view.grouping.hidden = !grouping;
+  view.groupingHint.hidden = !grouping;
+  if (grouping) {
+    view.notes.replaceChildren();
+    renderGrouping();
+  } else {
+    view.themeBoxes.replaceChildren();
+    renderNoteList(view.notes, notes);
+  }
   view.notesCount.textContent = `(${notes.length})`;
   // Named only when it is a round of notes: before the first one, there is nothing to name.
   view.notesRound.textContent = round && round.kind === "notes" ? `Étape « ${round.title} »` : "";
@@ -251,8 +307,483 @@ function render() {
   renderPhases();
   renderHold();
   renderNotes();
+  renderVote();
+  renderClose();
   renderParticipants();
   renderTimer(countdown.read());
+}
+
+// --- Redrawing without losing the facilitator's place
+
+/**
+ * Rebuild `container` with `draw`, then give the focus back to the control that had it (matched
+ * on data-focus), caret included, or to the one a command asked for (`focusNext`).
+ */
+function redraw(container, draw) {
+  const active = document.activeElement;
+  const kept = active && container.contains(active) ? active.dataset.focus : null;
+  const caret = kept && typeof active.selectionStart === "number" ? [active.selectionStart, active.selectionEnd] : null;
+  draw();
+  const find = (key) => key && container.querySelector(`[data-focus="${CSS.escape(key)}"]`);
+  const asked = focusNext && focusNext.until > Date.now() ? find(focusNext.key) : null;
+  if (asked) focusNext = null;
+  const target = asked || find(kept);
+  if (!target) return;
+  if (target !== document.activeElement) target.focus();
+  if (caret && !asked && target.setSelectionRange) target.setSelectionRange(...caret);
+}
+
+// The change shows once the server's update arrives, maybe after the ack: wait a little for it.
+function focusSoon(key) {
+  focusNext = { key, until: Date.now() + 3000 };
+}
+
+function focusable(node, key) {
+  node.dataset.focus = key;
+  return node;
+}
+
+// A select that keeps its choice across redraws; its first option says what it is for.
+function choiceSelect(key, label, options) {
+  const select = focusable(el("select", "select"), key);
+  select.setAttribute("aria-label", label);
+  select.append(new Option(label, ""));
+  for (const option of options) select.append(new Option(option.title, option.id));
+  select.value = options.some((option) => option.id === choices.get(key)) ? choices.get(key) : "";
+  select.disabled = Boolean(state.closed);
+  return select;
+}
+
+function actionButton(text, className, key, action) {
+  const node = focusable(el("button", `button ${className}`, text), key);
+  node.type = "button";
+  if (action) node.dataset.act = action;
+  setAvailable(node, !state.closed);
+  return node;
+}
+
+function field(tag, key, { id, maxLength, rows } = {}) {
+  const node = focusable(el(tag), key);
+  if (tag === "input") node.type = "text";
+  if (id) node.id = id;
+  if (maxLength) node.maxLength = maxLength;
+  if (rows) node.rows = rows;
+  node.autocomplete = "off";
+  node.disabled = Boolean(state.closed);
+  return node;
+}
+
+// --- Grouping into themes
+
+function isGrouping() {
+  const kind = phaseKind(state);
+  return kind === "group" || (kind === "vote" && !rankingOf(state, state.phase));
+}
+
+function renderGrouping() {
+  const { groups, loose } = grouped(state);
+  const inView = new Set(notesInView(state).map((note) => note.id));
+  for (const id of selected) if (!inView.has(id)) selected.delete(id);
+  if (renaming && !groups.some((group) => group.id === renaming)) renaming = null;
+  renderSelection();
+  redraw(view.themeBoxes, () => {
+    const boxes = [looseBox(loose, groups), ...groups.map((group) => themeBox(group, groups))];
+    view.themeBoxes.replaceChildren(...boxes);
+  });
+}
+
+function renderSelection() {
+  const count = selected.size;
+  view.selectionCount.textContent = count
+    ? `${plural(count, "post-it sélectionné", "post-its sélectionnés")}`
+    : "Aucun post-it sélectionné : le thème sera vide.";
+  setAvailable(view.themeNew, !state.closed);
+  view.themeNewTitle.disabled = Boolean(state.closed);
+  if (state.closed) view.themeNewForm.hidden = true;
+  view.themeNew.setAttribute("aria-expanded", String(!view.themeNewForm.hidden));
+}
+
+// The notes of no theme: the facilitator's work list, so it comes first.
+function looseBox(notes, groups) {
+  const box = el("section", "theme-box is-loose");
+  box.setAttribute("aria-label", "Post-its sans thème");
+  box.append(el("h3", "theme-box-title", `Sans thème (${notes.length})`));
+  if (!notes.length) box.append(el("p", "muted", "Tous les post-its sont dans un thème."));
+  const list = el("ul", "group-notes");
+  list.append(...notes.map((note) => groupNote(note, groups)));
+  box.append(list);
+  return box;
+}
+
+function themeBox(group, groups) {
+  const { theme, notes } = group;
+  const box = el("section", "theme-box");
+  box.dataset.theme = theme.id;
+  box.setAttribute("aria-label", `Thème : ${theme.title}`);
+  if (renaming === theme.id) box.append(renameForm(theme));
+  else {
+    const title = focusable(el("h3", "theme-box-title"), `theme:${theme.id}`);
+    title.tabIndex = -1; // the focus lands here once the theme is made
+    title.append(el("span", "", theme.title), el("span", "theme-box-count", ` (${notes.length})`));
+    box.append(title);
+  }
+  box.append(themeTools(theme, groups));
+  const list = el("ul", "group-notes");
+  list.append(...notes.map((note) => groupNote(note, groups)));
+  if (!notes.length) box.append(el("p", "muted", "Aucun post-it dans ce thème."));
+  box.append(list);
+  return box;
+}
+
+function themeTools(theme, groups) {
+  const tools = el("div", "theme-tools");
+  tools.append(actionButton("Renommer", "button-quiet", `rename:${theme.id}`, "rename"));
+  const others = groups.filter((group) => group.id !== theme.id).map((group) => group.theme);
+  if (others.length) {
+    const merge = el("div", "pair");
+    merge.append(
+      choiceSelect(`merge:${theme.id}`, "Fusionner avec…", others),
+      actionButton("Fusionner", "button-quiet", `merge-go:${theme.id}`, "merge"),
+    );
+    tools.append(merge);
+  }
+  tools.append(actionButton("Défaire le thème", "button-quiet", `delete:${theme.id}`, "delete"));
+  for (const node of tools.querySelectorAll("button")) node.dataset.theme = theme.id;
+  return tools;
+}
+
+function renameForm(theme) {
+  const form = el("form", "inline-form rename-form");
+  form.noValidate = true;
+  form.dataset.theme = theme.id;
+  const id = `rename-${theme.id}`;
+  const label = el("label", "label-inline", "Nouveau titre du thème");
+  label.htmlFor = id;
+  const input = field("input", `rename-title:${theme.id}`, { id, maxLength: 120 });
+  input.value = drafts.has(input.dataset.focus) ? drafts.get(input.dataset.focus) : theme.title;
+  const buttons = el("div", "inline-buttons");
+  const save = actionButton("Enregistrer le titre", "button-primary", `rename-save:${theme.id}`);
+  save.type = "submit";
+  buttons.append(save, actionButton("Annuler", "button-quiet", `rename-cancel:${theme.id}`, "rename-cancel"));
+  form.append(label, input, buttons);
+  return form;
+}
+
+/** A note while grouping: a big tick box, its text, and where it can go. */
+function groupNote(note, groups) {
+  const item = el("li", "group-note");
+  item.classList.toggle("is-held", Boolean(note.held));
+  const pick = el("label", "pick");
+  const box = focusable(el("input"), `pick:${note.id}`);
+  box.type = "checkbox";
+  box.dataset.pick = note.id;
+  box.checked = selected.has(note.id);
+  box.disabled = Boolean(state.closed);
+  pick.append(box, el("span", "pick-text", note.text));
+  item.append(pick);
+  if (note.lane) item.append(el("p", "lane-badge", note.lane));
+  const tools = el("div", "group-note-tools");
+  if (note.theme && groups.some((group) => group.id === note.theme)) {
+    tools.append(actionButton("Sortir du thème", "button-quiet", `out:${note.id}`, "out"));
+  } else if (groups.length) {
+    const move = el("div", "pair");
+    move.append(
+      choiceSelect(`move:${note.id}`, "Mettre dans…", groups.map((group) => group.theme)),
+      actionButton("Déplacer", "button-quiet", `move-go:${note.id}`, "move"),
+    );
+    tools.append(move);
+  }
+  const hide = focusable(hideButton(note), `hide:${note.id}`);
+  setAvailable(hide, !state.closed);
+  tools.append(hide);
+  for (const node of tools.querySelectorAll("button[data-act]")) node.dataset.target = note.id;
+  item.append(tools);
+  return item;
+}
+
+function themeTitle(id) {
+  const theme = (state.themes || []).find((known) => known.id === id);
+  return theme ? theme.title : "";
+}
+
+function openNewTheme() {
+  view.themeNewForm.hidden = false;
+  view.themeNew.setAttribute("aria-expanded", "true");
+  view.themeNewTitle.focus();
+}
+
+function closeNewTheme() {
+  view.themeNewForm.hidden = true;
+  view.themeNewTitle.value = "";
+  view.themeNewTitle.removeAttribute("aria-invalid");
+  view.themeNew.setAttribute("aria-expanded", "false");
+  view.themeNew.focus();
+}
+
+function createTheme(event) {
+  event.preventDefault();
+  const title = view.themeNewTitle.value.trim();
+  if (!title) {
+    view.themeNewTitle.setAttribute("aria-invalid", "true");
+    view.themeNewTitle.focus();
+    return say("Donnez un titre au thème.", { error: true });
+  }
+  const noteIds = [...selected];
+  command("theme_create", { title, note_ids: noteIds }, (ack) => {
+    for (const id of noteIds) selected.delete(id);
+    view.themeNewForm.hidden = true;
+    view.themeNewTitle.value = "";
+    view.themeNewTitle.removeAttribute("aria-invalid");
+    if (ack.theme_id) focusSoon(`theme:${ack.theme_id}`);
+    say(`Thème « ${title} » créé avec ${plural(noteIds.length, "post-it", "post-its")}.`);
+  });
+}
+
+function renameTheme(event) {
+  event.preventDefault();
+  const form = event.target;
+  const id = form.dataset.theme;
+  const key = `rename-title:${id}`;
+  const title = form.querySelector("input").value.trim();
+  if (!title) return say("Le titre du thème ne peut pas être vide.", { error: true });
+  command("theme_rename", { theme_id: id, title }, () => {
+    renaming = null;
+    drafts.delete(key);
+    focusSoon(`rename:${id}`);
+    say(`Thème renommé : « ${title} ».`);
+  });
+}
+
+const themeActions = {
+  rename(id) {
+    renaming = id;
+    drafts.delete(`rename-title:${id}`);
+    focusSoon(`rename-title:${id}`);
+    renderNotes();
+  },
+  "rename-cancel"(id) {
+    renaming = null;
+    drafts.delete(`rename-title:${id}`);
+    focusSoon(`rename:${id}`);
+    renderNotes();
+  },
+  merge(id) {
+    const into = choices.get(`merge:${id}`);
+    if (!into) return pickFirst(`merge:${id}`, "Choisissez le thème avec lequel fusionner.");
+    const [from, to] = [themeTitle(id), themeTitle(into)];
+    command("theme_merge", { theme_id: id, into }, () => {
+      choices.delete(`merge:${id}`);
+      focusSoon(`theme:${into}`);
+      say(`Thème « ${from} » fusionné dans « ${to} ».`);
+    });
+  },
+  delete(id) {
+    const title = themeTitle(id);
+    command("theme_delete", { theme_id: id }, () => {
+      view.themeNew.focus(); // the theme and its buttons are gone
+      say(`Thème « ${title} » défait : ses post-its sont de nouveau sans thème.`);
+    });
+  },
+};
+
+const noteActions = {
+  out(id) {
+    command("note_move", { note_id: id, theme_id: null }, () => {
+      focusSoon(`pick:${id}`);
+      say("Post-it sorti du thème.");
+    });
+  },
+  move(id) {
+    const into = choices.get(`move:${id}`);
+    if (!into) return pickFirst(`move:${id}`, "Choisissez d'abord un thème dans la liste.");
+    command("note_move", { note_id: id, theme_id: into }, () => {
+      choices.delete(`move:${id}`);
+      focusSoon(`pick:${id}`);
+      say(`Post-it mis dans « ${themeTitle(into)} ».`);
+    });
+  },
+};
+
+function pickFirst(key, message) {
+  const select = view.themeBoxes.querySelector(`[data-focus="${CSS.escape(key)}"]`);
+  if (select) select.focus();
+  say(message, { error: true });
+}
+
+function onGroupingClick(event) {
+  const target = event.target.closest("button");
+  if (!target || !isAvailable(target)) return;
+  if (target.classList.contains("hide-button")) return onHideClick(target);
+  const action = target.dataset.act;
+  if (themeActions[action]) themeActions[action](target.dataset.theme || target.closest("[data-theme]").dataset.theme);
+  else if (noteActions[action]) noteActions[action](target.dataset.target);
+}
+
+function onGroupingChange(event) {
+  const node = event.target;
+  if (node.dataset.pick) {
+    if (node.checked) selected.add(node.dataset.pick);
+    else selected.delete(node.dataset.pick);
+    renderSelection();
+  } else if (node.tagName === "SELECT") choices.set(node.dataset.focus, node.value);
+}
+
+function onDraftInput(event) {
+  const node = event.target;
+  if (node.dataset.focus && (node.tagName === "INPUT" || node.tagName === "TEXTAREA")) {
+    drafts.set(node.dataset.focus, node.value);
+    node.removeAttribute("aria-invalid");
+  }
+}
+
+// Escape leaves a title being edited as it was.
+function onGroupingKey(event) {
+  if (event.key !== "Escape") return;
+  const form = event.target.closest(".rename-form");
+  if (form) themeActions["rename-cancel"](form.dataset.theme);
+}
+
+// --- The vote: how many took part, the reveal, then the priorities and the COPIL's decisions
+
+function renderVote() {
+  const open = voteOpen(state);
+  const revealed = state.phases.filter((phase) => rankingOf(state, phase.id));
+  view.votePanel.hidden = phaseKind(state) !== "vote" && revealed.length === 0;
+  view.voteOpen.hidden = !open;
+  view.voters.textContent = votersText(state.voters || 0);
+  setAvailable(view.votesReveal, open);
+  redraw(view.rankings, () => {
+    view.rankings.replaceChildren(...revealed.map((phase) => rankingBlock(phase, revealed.length > 1)));
+  });
+}
+
+function rankingBlock(phase, named) {
+  const round = rankingOf(state, phase.id);
+  const block = el("section", "ranking-block");
+  block.setAttribute("aria-label", `Priorités du groupe : ${phase.title}`);
+  block.append(el("h3", "ranking-title", named ? `Priorités du groupe · ${phase.title}` : "Priorités du groupe"));
+  block.append(el("p", "ranking-voters", votersText(round.voters)));
+  if (!round.counts_shown) block.append(el("p", "few-voters", FEW_VOTERS_TEXT));
+  if (!round.ranking.length) block.append(el("p", "muted", "Aucune gommette n'a été placée."));
+  const list = el("ol", "ranking");
+  // Once the session is closed nothing can be recorded: the decisions stay, their forms go.
+  const extra = (entry, item, body) =>
+    body.append(...(state.closed ? decisionShown(entry) : decisionParts(entry)));
+  list.append(...rankingItems(round, { extra }));
+  block.append(list);
+  return block;
+}
+
+function decisionShown(entry) {
+  const current = decisionFor(state, entry);
+  return current ? [decisionBadge(current)] : [];
+}
+
+/** The COPIL's decision, apart from the group's ranking, and the form to set or change it. */
+function decisionParts(entry) {
+  const key = itemKey(entry);
+  const current = decisionFor(state, entry);
+  const parts = decisionShown(entry);
+  const form = el("form", "decision-form");
+  form.noValidate = true;
+  form.dataset.item = key;
+  const decision = field("input", `decision:${key}`, { id: `decision-${key}`, maxLength: 500 });
+  const reason = field("textarea", `reason:${key}`, { id: `reason-${key}`, maxLength: 500, rows: 2 });
+  decision.required = reason.required = true;
+  decision.dataset.field = "decision";
+  reason.dataset.field = "reason";
+  for (const input of [decision, reason]) {
+    const draft = drafts.get(input.dataset.focus);
+    input.value = draft !== undefined ? draft : (current && current[input.dataset.field]) || "";
+  }
+  const save = actionButton("Enregistrer la décision", "button-secondary", `decision-save:${key}`);
+  save.type = "submit";
+  setAvailable(save, !state.closed);
+  form.append(labelled("Décision du COPIL", decision), labelled("Raison donnée aux équipes", reason), save);
+  parts.push(form);
+  return parts;
+}
+
+function labelled(text, input) {
+  const wrap = el("div", "field");
+  const label = el("label", "label-inline", text);
+  label.htmlFor = input.id;
+  wrap.append(label, input);
+  return wrap;
+}
+
+function saveDecision(event) {
+  event.preventDefault();
+  const form = event.target;
+  const save = form.querySelector("button[type=submit]");
+  if (!isAvailable(save)) return;
+  const key = form.dataset.item;
+  const entry = rankedEntry(key);
+  if (!entry) return;
+  const decision = form.querySelector("[data-field=decision]");
+  const reason = form.querySelector("[data-field=reason]");
+  const missing = [decision, reason].filter((input) => !input.value.trim());
+  for (const input of missing) input.setAttribute("aria-invalid", "true");
+  if (missing.length) {
+    missing[0].focus();
+    return say("Indiquez la décision du COPIL et la raison donnée aux équipes.", { error: true });
+  }
+  const payload = { ...itemRef(entry), decision: decision.value.trim(), reason: reason.value.trim() };
+  command("decision_set", payload, () => {
+    applyDecision(state, itemRefDecision(entry, payload));
+    drafts.delete(`decision:${key}`);
+    drafts.delete(`reason:${key}`);
+    focusSoon(`decision-save:${key}`);
+    say("Décision du COPIL enregistrée : le tableau l'affiche à côté de la priorité.");
+  });
+}
+
+function itemRefDecision(entry, payload) {
+  return { ...itemRef(entry), decision: payload.decision, reason: payload.reason };
+}
+
+function rankedEntry(key) {
+  for (const round of Object.values(state.rankings || {})) {
+    const entry = round.ranking.find((known) => itemKey(known) === key);
+    if (entry) return entry;
+  }
+  return null;
+}
+
+function revealVotes() {
+  const phase = state.phase;
+  command("votes_reveal", {}, (ack) => {
+    applyReveal(state, phase, ack);
+    say(`Vote révélé : ${votersText(ack.voters).toLowerCase()}.`);
+  });
+}
+
+// --- Closing the session: two clicks, like hiding a note
+
+function renderClose() {
+  setAvailable(view.close, !state.closed);
+  if (state.closed) disarmClose();
+}
+
+function onCloseClick() {
+  if (!closeArmed) {
+    view.close.textContent = "Confirmer la clôture";
+    view.close.classList.add("is-armed");
+    closeArmed = setTimeout(disarmClose, CONFIRM_MS);
+    return;
+  }
+  disarmClose();
+  command("session_close", {}, () => {
+    state.closed = true;
+    say("Séance close : plus personne ne peut écrire ni voter. Merci !");
+  });
+}
+
+function disarmClose() {
+  clearTimeout(closeArmed);
+  closeArmed = null;
+  view.close.textContent = "Clore la séance";
+  view.close.classList.remove("is-armed");
 }
 
 // Confirmations fade after a while; an error stays until the next message.
@@ -315,11 +846,12 @@ function reveal() {
 
 // Hiding takes two clicks: the first arms the button, the second (within 4 s) hides the note.
 function onHideClick(button) {
-  if (!armed.has(button)) return arm(button);
-  disarm(button);
   const id = button.dataset.note;
+  if (!armed.has(id)) return arm(id);
+  disarm(id);
   const neighbour = neighbourButton(button);
   command("note_hide", { note_id: id }, () => {
+    if (neighbour && neighbour.dataset.focus) focusSoon(neighbour.dataset.focus);
     removeNote(id);
     if (neighbour && neighbour.isConnected) neighbour.focus();
     say("Post-it masqué : il n'apparaît plus au tableau.");
@@ -333,17 +865,26 @@ function neighbourButton(button) {
   return other && other.querySelector("button");
 }
 
-function arm(button) {
-  button.textContent = "Confirmer le masquage";
-  button.classList.add("is-armed");
-  armed.set(button, setTimeout(() => disarm(button), CONFIRM_MS));
+// Armed by note id, so that a redraw of the grouping keeps a button armed.
+function arm(id) {
+  armed.set(id, setTimeout(() => disarm(id), CONFIRM_MS));
+  paintHideButtons(id);
 }
 
-function disarm(button) {
-  clearTimeout(armed.get(button));
-  armed.delete(button);
-  button.textContent = "Masquer";
-  button.classList.remove("is-armed");
+function disarm(id) {
+  clearTimeout(armed.get(id));
+  armed.delete(id);
+  paintHideButtons(id);
+}
+
+function paintHideButtons(id) {
+  document.querySelectorAll(`button.hide-button[data-note="${CSS.escape(id)}"]`).forEach(paintHide);
+}
+
+function paintHide(button) {
+  const on = armed.has(button.dataset.note);
+  button.textContent = on ? "Confirmer le masquage" : "Masquer";
+  button.classList.toggle("is-armed", on);
 }
 
 function removeNote(id) {
@@ -393,11 +934,14 @@ const handlers = {
     renderNotes();
     renderHold();
   },
-  phase_changed({ phase, in_view: inView, hold, timer, notes }) {
+  phase_changed({ phase, in_view: inView, hold, timer, notes, voters }) {
+    if (phase !== state.phase) delete state.voters; // counted for the step we leave
+    if (typeof voters === "number") state.voters = voters; // entering a vote already under way
     state.phase = phase;
     if (typeof inView === "string") state.in_view = inView;
     if (timer) countdown.set(timer);
     renderPhases();
+    renderVote();
     // A kit's notes phase may hold notes back, or end a hold and reveal what it held.
     if (typeof hold === "boolean") handlers.notes_hold_changed({ hold, notes: notes || [] });
     else renderNotes(); // the round in view may have changed
@@ -412,6 +956,28 @@ const handlers = {
   presence({ participants }) {
     state.participants = participants;
     renderParticipants();
+  },
+  themes_changed(data) {
+    applyThemes(state, data);
+    renderNotes();
+  },
+  votes_progress({ voters }) {
+    state.voters = voters;
+    renderVote();
+  },
+  votes_revealed(data) {
+    applyReveal(state, data.phase, data);
+    renderNotes();
+    renderVote();
+  },
+  decision_changed({ decision }) {
+    applyDecision(state, decision);
+    renderVote();
+  },
+  session_closed({ notes }) {
+    state.closed = true;
+    markRevealed(notes);
+    render();
   },
 };
 
@@ -449,3 +1015,17 @@ view.prev.addEventListener("click", onClick("button", () => stepBy(-1)));
 view.next.addEventListener("click", onClick("button", () => stepBy(1)));
 view.reveal.addEventListener("click", onClick("button", reveal));
 view.hold.addEventListener("change", setHold);
+view.themeNew.addEventListener("click", onClick("button", openNewTheme));
+view.themeNewCancel.addEventListener("click", closeNewTheme);
+view.themeNewForm.addEventListener("submit", createTheme);
+view.themeNewForm.addEventListener("keydown", (event) => event.key === "Escape" && closeNewTheme());
+view.themeNewTitle.addEventListener("input", () => view.themeNewTitle.removeAttribute("aria-invalid"));
+view.themeBoxes.addEventListener("click", onGroupingClick);
+view.themeBoxes.addEventListener("change", onGroupingChange);
+view.themeBoxes.addEventListener("input", onDraftInput);
+view.themeBoxes.addEventListener("keydown", onGroupingKey);
+view.themeBoxes.addEventListener("submit", renameTheme);
+view.votesReveal.addEventListener("click", onClick("button", revealVotes));
+view.rankings.addEventListener("input", onDraftInput);
+view.rankings.addEventListener("submit", saveDecision);
+view.close.addEventListener("click", onClick("button", onCloseClick));

@@ -18,14 +18,32 @@ const ROOM_EVENTS = [
   "phase_changed",
   "timer_changed",
   "volunteers_changed",
+  "themes_changed",
+  "votes_progress",
+  "votes_revealed",
+  "decision_changed",
+  "session_closed",
 ];
 
 // Phones get these at once, on top of the batches; applying them twice is harmless.
-// The timer comes only this way: batches never carry it.
-const DIRECT_PHONE_EVENTS = ["phase_changed", "notes_hold_changed", "timer_changed"];
+// The timer, the reveal of a vote and the close come only this way: batches never carry them.
+const DIRECT_PHONE_EVENTS = [
+  "phase_changed",
+  "notes_hold_changed",
+  "timer_changed",
+  "votes_revealed",
+  "session_closed",
+];
 
 // A change inside a phone's `batch`, named like the event that carries it to the board.
-const BATCH_CHANGES = { phase: "phase_changed", note_hidden: "note_hidden", hold: "notes_hold_changed" };
+// "ballot" has no event of its own: the themes changed, and a phone in a vote asks for a fresh
+// ballot with `resync`.
+const BATCH_CHANGES = {
+  phase: "phase_changed",
+  note_hidden: "note_hidden",
+  hold: "notes_hold_changed",
+  ballot: "ballot",
+};
 
 export const OFFLINE = failure("offline", "Pas de connexion pour l'instant. Réessayez dans un instant.");
 export const TIMEOUT = failure("timeout", "Le serveur n'a pas répondu à temps. Réessayez dans un instant.");
@@ -51,8 +69,9 @@ function normalise(ack) {
  * - onStatus(status, message): "connecting", "connected", "reconnecting" or "error".
  * - getToken(): the participant token to send with join, if any.
  *
- * Returns {send(event, payload) -> Promise<ack>, isJoined()}. `send` never rejects: a timeout or a
- * lost connection resolves to an error ack with code "timeout" or "offline".
+ * Returns {send(event, payload) -> Promise<ack>, isJoined(), resync()}. `send` never rejects: a
+ * timeout or a lost connection resolves to an error ack with code "timeout" or "offline".
+ * `resync` asks for a fresh snapshot, which arrives through onState (phones use it for a ballot).
  */
 export function connectLive({
   code,
@@ -218,5 +237,9 @@ export function connectLive({
   socket.on("presence", (data) => data && onEvent("presence", data));
 
   onStatus("connecting");
-  return { send, isJoined: () => joined };
+  return {
+    send,
+    isJoined: () => joined,
+    resync: () => joined && resync(),
+  };
 }

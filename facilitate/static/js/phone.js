@@ -1,15 +1,18 @@
 // The participant's phone: see the current step and its timer, write anonymous post-its in the
-// steps that collect them, step forward as a rapporteur, and keep every note in an outbox
-// (localStorage) until the server has acknowledged it, so a dead spot loses nothing.
+// steps that collect them, place dots ("gommettes") in a vote, step forward as a rapporteur, and
+// keep every note in an outbox (localStorage) until the server has acknowledged it, so a dead
+// spot loses nothing.
 import { connectLive } from "./live.js";
-import { createOutbox } from "./outbox.js";
-import { byId, currentPhase, el, phaseById, showConnection, showPhase, showRules } from "./ui.js";
+import { createOutbox, newId } from "./outbox.js";
+import { FEW_VOTERS_TEXT, applyReveal, itemKey, itemRef, rankingItems, rankingOf, votersText } from "./priorities.js";
+import { byId, currentPhase, el, phaseById, plural, renderKeyed, showConnection, showPhase, showRules } from "./ui.js";
 import { readText, removeKey, writeText } from "./store.js";
 import { createCountdown, formatClock, timerState } from "./timer.js";
 
 const MAX_LENGTH = 500;
 const RESEND_MS = 10_000;
 const SAY_MS = 8000;
+const TAP_LOCK_MS = 600; // a double tap on "+" places one dot, however fast the answer comes
 // Refusals worth trying again later. Any other (text_empty, session_closed…) is final.
 const RETRYABLE = new Set(["offline", "timeout", "not_joined", "server_error"]);
 
@@ -45,6 +48,20 @@ const view = {
   volunteer: byId("volunteer"),
   volunteerToggle: byId("volunteer-toggle"),
   volunteerStatus: byId("volunteer-status"),
+  vote: byId("vote"),
+  budget: byId("vote-budget"),
+  budgetDots: byId("vote-budget-dots"),
+  voteStatus: byId("vote-status"),
+  ballot: byId("ballot"),
+  ballotEmpty: byId("ballot-empty"),
+  rankingPanel: byId("ranking-panel"),
+  rankingVoters: byId("ranking-voters"),
+  rankingFew: byId("ranking-few"),
+  rankingEmpty: byId("ranking-empty"),
+  ranking: byId("ranking"),
+  orphans: byId("ballot-orphans"),
+  orphansText: byId("ballot-orphans-text"),
+  orphansTake: byId("ballot-orphans-take"),
 };
 
 const STATUS_TEXT = {
@@ -56,7 +73,6 @@ const STATUS_TEXT = {
 // Steps whose phone feature is still to come: say plainly what happens in the room meanwhile.
 const NOW_TEXT = {
   group: "Regardez le tableau : l'animation regroupe les idées.",
-  vote: "Place au vote : suivez les consignes de l'animation, dans la salle.",
   grid: "Regardez le tableau : le groupe remplit la grille d'analyse ensemble, à l'oral.",
   followup: "Regardez le tableau et écoutez : on fait le point ensemble.",
   actions: "Le groupe construit le plan d'action ensemble, à l'oral.",
@@ -70,6 +86,10 @@ let writing = null; // the notes phase the form writes to; null while the form i
 let volunteer = false; // this phone's own choice, from the join ack
 let volunteering = false; // a volunteer_set awaits its ack
 let volunteerError = ""; // why the last volunteer_set was refused
+let ballotPhase = null; // the vote phase whose ballot `state.ballot` is
+const knownDots = new Map(); // vote phase id -> this phone's dots there [{id, note_id|theme_id}]
+const voting = new Map(); // item key -> "cast" or "retract" while its request is in flight
+const unanswered = new Map(); // item key -> id of a dot whose vote_cast got no answer: reused
 
 const countdown = createCountdown(renderTimer);
 
@@ -79,9 +99,12 @@ function renderSession() {
   view.title.textContent = state.title || "Séance";
   showPhase(state, { step: view.step, title: view.phaseTitle, prompt: view.prompt });
   showRules(view.rules, state);
+  // Once the vote is revealed its prompt ("placez vos gommettes") is over.
+  if (votePhase() && rankingOf(state, state.phase)) view.prompt.hidden = true;
   renderNow();
   renderWriting();
   renderVolunteer();
+  renderVote();
   renderTimer(countdown.read());
   view.hold.hidden = !state.hold || state.closed;
   view.closed.hidden = !state.closed;
@@ -178,6 +201,240 @@ async function toggleVolunteer() {
   if (ack.ok) volunteer = typeof ack.volunteer === "boolean" ? ack.volunteer : wanted;
   volunteerError = ack.ok ? "" : `Pas pris en compte : ${ack.error.message}`;
   renderVolunteer();
+}
+
+// --- Votes: the ballot, this phone's dots, then the group's ranking
+
+function votePhase() {
+  const { phase } = currentPhase(state);
+  return phase && phase.kind === "vote" ? phase : null;
+}
+
+function myDots() {
+  return knownDots.get(state.phase) || [];
+}
+
+function budget() {
+  const phase = votePhase();
+  return (phase && phase.budget) || 3; // the kits' default
+}
+
+function dotsOn(key) {
+  return myDots().filter((dot) => itemKey(dot) === key);
+}
+
+function renderVote() {
+  const phase = votePhase();
+  const round = phase ? rankingOf(state, phase.id) : null;
+  const open = Boolean(phase) && !round && !state.closed;
+  view.vote.hidden = !open;
+  view.rankingPanel.hidden = !round;
+  if (open) renderBallot();
+  if (round) renderRanking(round);
+}
+
+function renderBallot() {
+  const total = budget();
+  const left = Math.max(0, total - myDots().length);
+  view.budget.textContent = `Il vous reste ${plural(left, "gommette", "gommettes")} sur ${total}`;
+  // The dots still in hand, drawn; the words above say the same for screen readers.
+  view.budgetDots.replaceChildren(
+    ...Array.from({ length: total }, (_, position) => el("span", position < left ? "dot" : "dot is-used")),
+  );
+  const ready = ballotPhase === state.phase;
+  const items = ready ? (state.ballot || []).map((item) => ({ ...item, id: itemKey(item) })) : [];
+  view.ballotEmpty.hidden = ready;
+  renderKeyed(view.ballot, items, ballotCard);
+  items.forEach((item, position) => updateCard(view.ballot.children[position], item, left));
+  renderOrphans(ready ? items : null);
+}
+
+// A dot on an idea that left the vote (taken off the board) still counts against the budget:
+// this phone can take it back, since no card shows it any more.
+function orphanDots(items) {
+  const keys = new Set(items.map((item) => item.id));
+  return myDots().filter((dot) => !keys.has(itemKey(dot)));
+}
+
+function renderOrphans(items) {
+  const orphans = items ? orphanDots(items) : [];
+  view.orphans.hidden = orphans.length === 0;
+  view.orphansText.textContent = `${plural(orphans.length, "gommette était placée", "gommettes étaient placées")} sur une idée retirée du vote.`;
+  view.orphansTake.textContent = orphans.length > 1 ? "Reprendre une de ces gommettes" : "Reprendre cette gommette";
+  const busy = orphans.some((dot) => voting.has(itemKey(dot)));
+  view.orphansTake.setAttribute("aria-disabled", String(busy || Boolean(state.closed)));
+}
+
+function takeOrphan() {
+  if (view.orphansTake.getAttribute("aria-disabled") === "true") return;
+  const items = (state.ballot || []).map((item) => ({ id: itemKey(item) }));
+  const [dot] = orphanDots(items);
+  if (dot) retract(dot);
+}
+
+let cardCount = 0;
+
+/** One big card per item: its text, the dots this phone put there, "−" and "+". */
+function ballotCard(item) {
+  const card = el("li", "ballot-item");
+  const text = el("p", "ballot-text");
+  text.id = `ballot-text-${++cardCount}`;
+  const minus = voteButton("dot-minus", "−", "Retirer une gommette", text.id);
+  minus.dataset.action = "retract";
+  const plus = voteButton("dot-plus", "+", "Ajouter une gommette", text.id);
+  plus.dataset.action = "cast";
+  const dots = el("span", "ballot-dots");
+  const row = el("div", "ballot-actions");
+  row.append(minus, dots, plus);
+  if (item.theme_id) card.append(el("p", "ballot-kind", "Thème"));
+  card.append(text, row);
+  return card;
+}
+
+function voteButton(className, sign, label, describedBy) {
+  const button = el("button", `button dot-button ${className}`);
+  button.type = "button";
+  button.append(el("span", "dot-sign", sign));
+  button.setAttribute("aria-label", label);
+  button.setAttribute("aria-describedby", describedBy);
+  return button;
+}
+
+// Refreshed on every render: the card (and the focus on its buttons) stays.
+function updateCard(card, item, left) {
+  const mine = dotsOn(item.id).length;
+  card.querySelector(".ballot-text").textContent = item.text; // a theme may have been renamed
+  card.classList.toggle("is-chosen", mine > 0);
+  const dots = card.querySelector(".ballot-dots");
+  dots.replaceChildren(...Array.from({ length: mine }, () => el("span", "dot")));
+  if (mine) dots.append(el("span", "visually-hidden", `Vous avez mis ${plural(mine, "gommette", "gommettes")} ici.`));
+  const busy = voting.has(item.id) || Boolean(state.closed);
+  const minus = card.querySelector(".dot-minus");
+  const plus = card.querySelector(".dot-plus");
+  minus.hidden = mine === 0;
+  minus.setAttribute("aria-disabled", String(busy));
+  plus.setAttribute("aria-disabled", String(busy));
+  // No dot left: "+" looks quieter, but a tap still says why nothing happens.
+  plus.classList.toggle("button-primary", left > 0);
+}
+
+function renderRanking(round) {
+  view.rankingVoters.textContent = votersText(round.voters);
+  view.rankingFew.textContent = round.counts_shown ? "" : FEW_VOTERS_TEXT;
+  view.rankingFew.hidden = round.counts_shown;
+  view.rankingEmpty.hidden = round.ranking.length > 0;
+  view.ranking.replaceChildren(...rankingItems(round));
+}
+
+function onBallotClick(event) {
+  const button = event.target.closest("button[data-action]");
+  if (!button || button.getAttribute("aria-disabled") === "true") return;
+  const item = (state.ballot || []).find((known) => itemKey(known) === button.closest("li").dataset.id);
+  if (!item) return;
+  if (button.dataset.action === "cast") cast(item);
+  else retract(item);
+}
+
+/**
+ * Place one dot. Its id is made once per tap and kept when no answer came, so that tapping
+ * again after a timeout resends the same dot: the server then places nothing more.
+ */
+async function cast(item) {
+  const key = itemKey(item);
+  const id = unanswered.get(key) || newId();
+  unanswered.set(key, id);
+  const ack = await voteRequest(key, "cast", { ...itemRef(item), id });
+  if (ack.ok) {
+    unanswered.delete(key);
+    addDot(ack.phase, { id: ack.id || id, ...itemRef(item) });
+    sayVote("Gommette placée ✓");
+  } else if (RETRYABLE.has(ack.error.code)) {
+    sayVote(`${ack.error.message} Touchez à nouveau « + » : la gommette ne comptera qu'une fois.`, true);
+  } else {
+    unanswered.delete(key);
+    refused(ack);
+  }
+  afterVote(ack);
+}
+
+/** Take back one of this phone's dots on the item, named by its id: a resend takes no other. */
+async function retract(item) {
+  const key = itemKey(item);
+  const mine = dotsOn(key);
+  if (!mine.length) return;
+  const dot = mine[mine.length - 1];
+  const ack = await voteRequest(key, "retract", { ...itemRef(item), id: dot.id });
+  if (ack.ok) {
+    removeDot(ack.phase, dot.id);
+    sayVote("Gommette reprise.");
+  } else if (RETRYABLE.has(ack.error.code)) {
+    sayVote(`${ack.error.message} Touchez à nouveau « − » pour reprendre la gommette.`, true);
+  } else refused(ack);
+  afterVote(ack);
+}
+
+// One request per item at a time: its buttons stay unavailable until the answer, and at least
+// TAP_LOCK_MS, so that a double tap never sends a second dot by accident.
+async function voteRequest(key, action, payload) {
+  const phase = state.phase;
+  voting.set(key, action);
+  renderVote();
+  const [ack] = await Promise.all([
+    live.send(action === "cast" ? "vote_cast" : "vote_retract", payload),
+    new Promise((resolve) => setTimeout(resolve, TAP_LOCK_MS)),
+  ]);
+  voting.delete(key);
+  return { ...ack, phase };
+}
+
+function addDot(phase, dot) {
+  const dots = knownDots.get(phase) || [];
+  if (!dots.some((known) => known.id === dot.id)) knownDots.set(phase, [...dots, dot]);
+}
+
+function removeDot(phase, id) {
+  knownDots.set(phase, (knownDots.get(phase) || []).filter((dot) => dot.id !== id));
+}
+
+function refused(ack) {
+  sayVote(ack.error.message, true);
+  if (ack.error.code === "session_closed") state.closed = true;
+  // The ballot or the vote changed under this phone: ask for the current one.
+  if (["vote_closed", "unknown_item", "no_dot_here"].includes(ack.error.code)) live.resync();
+}
+
+// The server holds the budget: when its count differs from the dots this phone knows (a dot
+// placed by a tap whose answer was lost, another tab), a fresh snapshot tells which they are.
+function afterVote(ack) {
+  const expected = budget() - (knownDots.get(ack.phase) || []).length;
+  if (ack.ok && ack.phase === state.phase && ack.remaining !== expected) live.resync();
+  if (state) renderSession();
+}
+
+// Feedback fades; an error stays until the next tap.
+let voteSayTimer = null;
+
+function sayVote(message, error = false) {
+  clearTimeout(voteSayTimer);
+  view.voteStatus.textContent = message;
+  view.voteStatus.classList.toggle("is-error", error);
+  if (!error) voteSayTimer = setTimeout(() => (view.voteStatus.textContent = ""), SAY_MS);
+}
+
+/** Keep the ballot and this phone's dots from a snapshot (join, sync). */
+function takeBallot(snapshot) {
+  if (!Array.isArray(snapshot.ballot)) return;
+  ballotPhase = snapshot.phase;
+  const dots = snapshot.my_dots || [];
+  knownDots.set(snapshot.phase, dots);
+  for (const dot of dots) if (unanswered.get(itemKey(dot)) === dot.id) unanswered.delete(itemKey(dot));
+}
+
+// A vote step opened without its ballot (the change came in a batch), or the themes changed:
+// a fresh snapshot brings the ballot and this phone's dots.
+function needBallot() {
+  const phase = votePhase();
+  return Boolean(phase) && !rankingOf(state, phase.id) && !state.closed;
 }
 
 // --- "Mes post-its"
@@ -311,6 +568,7 @@ function say(message) {
 
 function onState(snapshot) {
   state = snapshot;
+  takeBallot(snapshot);
   countdown.set(snapshot.timer);
   renderSession();
   renderMine();
@@ -320,19 +578,34 @@ function onState(snapshot) {
 // and then the timer already received stays.
 function onEvent(name, data) {
   if (!state) return;
-  if (name === "phase_changed") {
-    state.phase = data.phase;
-    if (typeof data.in_view === "string") state.in_view = data.in_view;
-    if (typeof data.hold === "boolean") state.hold = data.hold;
-    if (data.timer) countdown.set(data.timer);
-  } else if (name === "timer_changed") return countdown.set(data.timer);
+  if (name === "phase_changed") changePhase(data);
+  else if (name === "timer_changed") return countdown.set(data.timer);
   else if (name === "notes_hold_changed") state.hold = data.hold;
   else if (name === "note_hidden") return markHidden(data.note_id);
+  else if (name === "ballot") return needBallot() && live.resync();
+  else if (name === "votes_revealed") applyReveal(state, data.phase, data);
+  else if (name === "session_closed") state.closed = true;
   else return;
   renderSession();
 }
 
+// The direct phase_changed carries the ballot when a vote opens; the same change in a batch
+// does not, and then the phone asks for it.
+function changePhase(data) {
+  state.phase = data.phase;
+  if (typeof data.in_view === "string") state.in_view = data.in_view;
+  if (typeof data.hold === "boolean") state.hold = data.hold;
+  if (data.timer) countdown.set(data.timer);
+  if (Array.isArray(data.ballot)) {
+    state.ballot = data.ballot;
+    ballotPhase = data.phase;
+  }
+  if (needBallot() && ballotPhase !== state.phase) live.resync();
+}
+
 function markHidden(id) {
+  // A note taken off the board leaves the ballot too.
+  if (needBallot()) live.resync();
   if (!outbox.find(id)) return; // someone else's note
   outbox.update(id, { status: "hidden" });
   renderMine();
@@ -350,6 +623,7 @@ function onStatus(status, message) {
   if (status === "error") {
     view.fields.disabled = true;
     view.volunteerToggle.disabled = true;
+    view.vote.hidden = true;
   }
 }
 
@@ -367,6 +641,8 @@ view.form.addEventListener("submit", onSubmit);
 view.text.addEventListener("input", onInput);
 view.laneOptions.addEventListener("change", () => showError(""));
 view.volunteerToggle.addEventListener("click", toggleVolunteer);
+view.ballot.addEventListener("click", onBallotClick);
+view.orphansTake.addEventListener("click", takeOrphan);
 // Another tab of this session on the same phone changed the outbox.
 window.addEventListener("storage", (event) => {
   if (event.key === outbox.key) renderMine();
