@@ -147,6 +147,8 @@ def phase_view(phase: Phase, role: str) -> dict:
         out["multiple"] = phase.multiple
     if phase.kind == "notes":
         out["hold"] = phase.hold
+    if phase.kind == "grid":
+        out["columns"] = list(phase.columns)
     if phase.lanes:
         out["lanes"] = list(phase.lanes)
     if role == FACILITATOR and phase.guidance:

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+import socketio
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -196,3 +197,70 @@ def test_phones_vote_and_the_projector_shows_the_ranking(live_server, browser, s
     expect(phones[1].get_by_role("heading", name=re.compile("Priorités du groupe"))).to_be_visible()
     screenshot(board, "board-ranking-1920")
     screenshot(phones[1], "phone-ranking-360")
+
+
+def test_a_phone_fills_the_grid_and_the_projector_shows_the_cell(live_server, browser, screenshot):
+    links = live_server.open_session(kit="cluster-j2", title="Journée 2 : diagnostic")
+    facilitator = socketio.Client()
+    facilitator.connect(live_server.url, transports=["websocket"])
+    key = links["facilitator_key"]
+    state = facilitator.call("join", {"code": links["code"], "role": "facilitator", "key": key})
+    grid_phase = next(p for p in state["state"]["phases"] if p["kind"] == "grid")
+    facilitator.call("phase_set", {"phase": grid_phase["id"]})
+    for i, situation in enumerate(SITUATIONS):  # a full grid at one table, as on the day
+        row = facilitator.call(
+            "grid_set", {"row": None, "column": "situation", "text": situation, "group": "t1"}
+        )["row"]
+        for column, text in zip(COLUMNS, CELLS[i % len(CELLS)], strict=True):
+            facilitator.call(
+                "grid_set", {"row": row, "column": column, "text": text, "group": "t1"}
+            )
+    facilitator.disconnect()
+
+    board = browser.new_context(**PROJECTOR).new_page()
+    board.goto(links["board_url"])
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(links["join_url"])
+    phone.get_by_role("radio", name="Table 2", exact=True).check()
+    phone.get_by_role("button", name="Nouvelle situation de travail").tap()
+    phone.get_by_label("Décrivez la situation de travail").fill("La relation avec les familles")
+    phone.get_by_role("button", name="Ajouter la situation").tap()
+    expect(phone.get_by_text(re.compile("La situation est dans la grille"))).to_be_visible()
+    phone.get_by_role("radio", name="Contraintes").check()
+    phone.get_by_label("Votre contribution : Contraintes").fill("Appels pendant les soins")
+    phone.get_by_role("button", name="Ajouter à la grille").tap()
+    expect(phone.get_by_text(re.compile("Ajouté à la grille"))).to_be_visible()
+    cell = board.locator(".grid-cell[data-column=contraintes] .grid-item")
+    expect(cell.filter(has_text="Appels pendant les soins")).to_be_visible()
+    screenshot(board, "board-grid-1920")
+    screenshot(phone, "phone-grid-360")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+SITUATIONS = [
+    "Les repas",
+    "Le transport des patients",
+    "La relation avec les familles",
+    "Les transmissions du soir",
+    "Les remplacements au pied levé",
+    "La nuit",
+    "Les entrées en urgence",
+    "La sortie du patient",
+]
+COLUMNS = ["contraintes", "ressources", "causes", "effets", "pistes_action"]
+CELLS = [
+    [
+        "Plateaux froids",
+        "Aide-soignante dédiée",
+        "Horaires de cuisine",
+        "Patients qui mangent peu",
+        "Décaler la distribution",
+    ],
+    [
+        "Brancardiers en retard",
+        "Planning partagé",
+        "Un seul brancardier",
+        "Attente, stress",
+        "Réserver des créneaux",
+    ],
+]

@@ -31,6 +31,17 @@ import {
   showRules,
 } from "./ui.js";
 import { createCountdown, formatClock, timerState } from "./timer.js";
+import {
+  applyGridAdded,
+  applyGridChanged,
+  applyGridView,
+  applyTables,
+  cellOf,
+  contributionItem,
+  gridColumns,
+  gridPhase,
+  gridsOf,
+} from "./grid.js";
 
 const app = byId("app");
 const code = app.dataset.code.toUpperCase();
@@ -62,6 +73,9 @@ const view = {
   volunteersCount: byId("volunteers-count"),
   presence: byId("presence"),
   connection: byId("connection"),
+  grid: byId("grid"),
+  gridEmpty: byId("grid-empty"),
+  gridTables: byId("grid-tables"),
 };
 
 const TIMER_LABEL = { running: "Temps restant", paused: "En pause", ended: "Temps écoulé" };
@@ -102,7 +116,7 @@ function renderVolunteers() {
 
 function renderPending() {
   const count = state.pending || 0;
-  view.pending.hidden = !state.hold && count === 0;
+  view.pending.hidden = (!state.hold && count === 0) || Boolean(gridPhase(state));
   view.pending.textContent =
     count === 0
       ? "Les post-its restent masqués pendant l'écriture."
@@ -114,7 +128,11 @@ function renderPending() {
 // or the priorities are on screen.
 function renderEmpty() {
   view.empty.hidden =
-    notesInView(state).length > 0 || !view.pending.hidden || isRapporteurs() || !view.priorities.hidden;
+    notesInView(state).length > 0 ||
+    !view.pending.hidden ||
+    isRapporteurs() ||
+    !view.priorities.hidden ||
+    !view.grid.hidden;
 }
 
 // The more notes, the smaller the cards, so that as many as possible stay on screen.
@@ -140,6 +158,7 @@ function laneDensity(columns) {
  */
 function boardMode() {
   const kind = phaseKind(state);
+  if (gridPhase(state)) return "grid";
   if (kind === "vote" && rankingOf(state, state.phase)) return "ranking";
   if ((kind === "group" || kind === "vote") && grouped(state).groups.length) return "themes";
   return "notes";
@@ -150,8 +169,15 @@ function renderNotes() {
   fitPrompt(mode);
   view.priorities.hidden = mode !== "ranking";
   view.themes.hidden = mode !== "themes";
+  view.grid.hidden = mode !== "grid";
+  app.classList.toggle("is-grid", mode === "grid");
+  if (mode !== "grid") view.gridTables.replaceChildren();
   renderVoteProgress();
-  if (mode === "ranking") {
+  if (mode === "grid") {
+    clearNotes();
+    view.themes.replaceChildren();
+    renderGrid();
+  } else if (mode === "ranking") {
     clearNotes();
     view.themes.replaceChildren();
     renderRanking();
@@ -277,6 +303,69 @@ function laneColumn(column) {
   return section;
 }
 
+// --- The analysis grid
+
+/**
+ * What the projector shows of the grid, as the facilitator chose (`grid_view`): one table or
+ * all of them, one row or every row. Tables with no row yet stay off the screen when all are shown.
+ */
+function shownGrids(phase) {
+  const { table = null, row = null } = state.grid_view || {};
+  let grids = gridsOf(state, phase.id);
+  if (table) grids = grids.filter((grid) => grid.id === table);
+  else if (grids.length > 1) grids = grids.filter((grid) => grid.rows.length > 0);
+  const focused = row ? grids.map((grid) => ({ ...grid, rows: grid.rows.filter((known) => known.id === row) })) : [];
+  const one = focused.filter((grid) => grid.rows.length > 0);
+  // A row that is gone (or of another step) leaves the whole grid on screen.
+  return one.length ? { grids: one, focus: true } : { grids, focus: false };
+}
+
+function renderGrid() {
+  const phase = gridPhase(state);
+  const { grids, focus } = shownGrids(phase);
+  const columns = gridColumns(phase);
+  const rows = grids.reduce((total, grid) => total + grid.rows.length, 0);
+  view.gridEmpty.hidden = rows > 0;
+  view.grid.dataset.focus = focus ? "row" : "all";
+  // Fewer rows on screen, bigger type; many rows scroll rather than shrink out of reach.
+  view.grid.dataset.density = focus ? "0" : rows > 4 ? "2" : "1";
+  view.gridTables.replaceChildren(...grids.filter((grid) => grid.rows.length).map((grid) => gridTable(grid, columns)));
+}
+
+function gridTable(grid, columns) {
+  const section = el("section", "grid-board");
+  section.dataset.table = grid.id || "";
+  if (grid.name) section.append(el("h2", "grid-board-title", grid.name));
+  const table = el("table", "grid-table");
+  const head = el("tr");
+  for (const column of columns) {
+    const th = el("th", "grid-head", column.title);
+    th.scope = "col";
+    th.dataset.column = column.key;
+    head.append(th);
+  }
+  table.append(el("thead"), el("tbody"));
+  table.tHead.append(head);
+  for (const row of grid.rows) table.tBodies[0].append(gridRow(row, columns));
+  section.append(table);
+  return section;
+}
+
+function gridRow(row, columns) {
+  const tr = el("tr", "grid-row");
+  tr.dataset.row = row.id;
+  for (const column of columns) {
+    const cell = el(column.key === "situation" ? "th" : "td", "grid-cell");
+    if (column.key === "situation") cell.scope = "row";
+    cell.dataset.column = column.key;
+    const list = el("ul", "grid-cell-list");
+    list.append(...cellOf(state, row.id, column.key).map((item) => contributionItem(item)));
+    cell.append(list);
+    tr.append(cell);
+  }
+  return tr;
+}
+
 function renderPresence(count) {
   if (typeof count !== "number") return;
   view.presence.textContent = plural(count, "participant connecté", "participants connectés");
@@ -372,6 +461,22 @@ const handlers = {
   },
   decision_changed({ decision }) {
     applyDecision(state, decision);
+    renderNotes();
+  },
+  grid_added(data) {
+    applyGridAdded(state, data);
+    renderNotes();
+  },
+  grid_changed(data) {
+    applyGridChanged(state, data);
+    renderNotes();
+  },
+  tables_changed(data) {
+    applyTables(state, data);
+    renderNotes();
+  },
+  grid_view_changed(data) {
+    applyGridView(state, data);
     renderNotes();
   },
   session_closed({ notes }) {

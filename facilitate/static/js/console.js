@@ -30,6 +30,22 @@ import {
   showRules,
 } from "./ui.js";
 import { createCountdown, formatClock, timerState } from "./timer.js";
+import {
+  COLUMNS,
+  TAGS,
+  applyGridAdded,
+  applyGridChanged,
+  applyGridView,
+  applyTables,
+  cellOf,
+  gridColumns,
+  gridPhase,
+  gridsOf,
+  rowLabel,
+  tablesOf,
+  tagTitle,
+} from "./grid.js";
+import { newId } from "./outbox.js";
 
 const CONFIRM_MS = 4000;
 const SAY_MS = 6000;
@@ -80,6 +96,8 @@ const view = {
   rankings: byId("rankings"),
   close: byId("session-close"),
   status: byId("status"),
+  gridPanel: byId("grid-panel"),
+  gridWork: byId("grid-work"),
 };
 
 const TIMER_LABEL = {
@@ -262,6 +280,7 @@ function renderNotes() {
   view.notesRound.textContent = round && round.kind === "notes" ? `Étape « ${round.title} »` : "";
   view.notesEmpty.hidden = notes.length > 0;
   renderOtherNotes();
+  renderGridPanel(); // its list of notes to bring into the grid follows the notes
 }
 
 function renderOtherNotes() {
@@ -892,6 +911,357 @@ function removeNote(id) {
   renderNotes();
 }
 
+// --- The analysis grid: read, reword, tag, project, and bring notes in
+
+const gridOpen = new Map(); // inline form open -> what it needs: "edit:<id>" -> version read, etc.
+const gridConflicts = new Map(); // contribution id -> the server's words when an edit was refused
+let gridFieldCount = 0;
+
+function renderGridPanel() {
+  const phase = gridPhase(state);
+  view.gridPanel.hidden = !phase;
+  if (!phase) return redraw(view.gridWork, () => view.gridWork.replaceChildren());
+  redraw(view.gridWork, () => {
+    gridFieldCount = 0;
+    view.gridWork.replaceChildren(projectBar(phase), importBox(phase), ...gridsOf(state, phase.id).map((grid) => consoleGrid(phase, grid)));
+  });
+}
+
+// What the projector shows, and how to change it.
+function projectBar(phase) {
+  const bar = el("div", "grid-project");
+  const tables = tablesOf(state, phase.id);
+  const { table = null, row = null } = state.grid_view || {};
+  const shown = tables.find((known) => known.id === table);
+  const where = row ? `la ligne « ${rowLabel(state, row)} »` : shown ? `la grille de ${shown.name}` : tables.length ? "toutes les tables" : "toute la grille";
+  bar.append(el("p", "stat grid-projected", `Au tableau : ${where}`));
+  const controls = el("div", "button-row");
+  if (tables.length) {
+    const select = focusable(el("select", "select"), "grid:view");
+    select.id = "grid-view-table";
+    select.append(new Option("Toutes les tables", ""), ...tables.map((known) => new Option(known.name, known.id)));
+    select.value = table || "";
+    select.disabled = Boolean(state.closed);
+    select.dataset.gridAct = "view-table";
+    controls.append(labelled("Projeter", select));
+  }
+  const whole = actionButton("Toute la grille", "button-secondary", "grid:whole", "view-whole");
+  setAvailable(whole, !state.closed && Boolean(row));
+  controls.append(whole);
+  if (tables.length) controls.append(actionButton("Ajouter une table", "button-secondary", "grid:add-table", "add-table"));
+  bar.append(controls);
+  if (gridOpen.has("add-table")) bar.append(gridForm("add-table", "", "Nom de la nouvelle table", "Ajouter la table", 80));
+  return bar;
+}
+
+/** An inline form with one field; submit and cancel travel with its `data-form`. */
+function gridForm(name, value, label, submit, maxLength = 500) {
+  const form = el("form", "inline-form grid-inline-form");
+  form.noValidate = true;
+  form.dataset.form = name;
+  const key = `grid:field:${name}`;
+  const input = field(maxLength > 120 ? "textarea" : "input", key, { id: `grid-field-${++gridFieldCount}`, maxLength, rows: 3 });
+  input.value = drafts.has(key) ? drafts.get(key) : value;
+  const buttons = el("div", "inline-buttons");
+  const save = actionButton(submit, "button-primary", `grid:save:${name}`);
+  save.type = "submit";
+  buttons.append(save, actionButton("Annuler", "button-quiet", `grid:cancel:${name}`, "cancel"));
+  form.append(labelled(label, input), buttons);
+  return form;
+}
+
+function consoleGrid(phase, grid) {
+  const section = el("section", "grid-console-table");
+  const head = el("div", "grid-console-head");
+  const tableKey = grid.id || "";
+  if (grid.id) head.append(el("h3", "grid-console-title", grid.name));
+  const tools = el("div", "button-row");
+  if (grid.id) tools.append(withTarget(actionButton("Renommer", "button-quiet", `grid:rename:${tableKey}`, "rename"), tableKey));
+  tools.append(withTarget(actionButton("Nouvelle situation", "button-secondary", `grid:new-row:${tableKey}`, "new-row"), tableKey));
+  head.append(tools);
+  section.append(head);
+  if (gridOpen.has(`rename:${tableKey}`)) section.append(gridForm(`rename:${tableKey}`, grid.name, "Nouveau nom de la table", "Enregistrer le nom", 80));
+  if (gridOpen.has(`new-row:${tableKey}`)) section.append(gridForm(`new-row:${tableKey}`, "", "Situation de travail", "Ajouter la situation"));
+  if (!grid.rows.length) section.append(el("p", "muted", "Aucune situation pour l'instant."));
+  for (const row of grid.rows) section.append(consoleRow(phase, row));
+  return section;
+}
+
+function withTarget(node, id) {
+  node.dataset.target = id;
+  return node;
+}
+
+function consoleRow(phase, row) {
+  const article = el("article", "grid-console-row");
+  article.dataset.row = row.id;
+  const head = el("div", "grid-console-row-head");
+  head.append(el("h4", "grid-console-row-title", rowLabel(state, row.id)));
+  const projected = (state.grid_view || {}).row === row.id;
+  const project = withTarget(actionButton(projected ? "Ligne projetée ✓" : "Projeter cette ligne", "button-secondary", `grid:project:${row.id}`, "project-row"), row.id);
+  setAvailable(project, !state.closed && !projected);
+  head.append(project);
+  const cells = el("div", "grid-console-cells");
+  for (const column of gridColumns(phase)) {
+    const cell = el("section", "grid-console-cell");
+    cell.dataset.column = column.key;
+    cell.append(el("h5", "grid-console-cell-title", column.title));
+    const list = el("ul", "grid-console-items");
+    list.append(...cellOf(state, row.id, column.key).map(consoleContribution));
+    cell.append(list);
+    cells.append(cell);
+  }
+  article.append(head, cells);
+  return article;
+}
+
+function consoleContribution(item) {
+  const node = el("li", "grid-console-item");
+  node.dataset.id = item.id;
+  const editing = gridOpen.has(`edit:${item.id}`);
+  // A refused edit says why first, then the newer text, above the field still holding the draft.
+  const conflict = gridConflicts.get(item.id);
+  if (conflict) node.append(el("p", "form-error", conflict), el("p", "grid-newer", `Texte actuel : ${item.text}`));
+  if (editing) node.append(gridForm(`edit:${item.id}`, item.text, "Nouveau texte", "Enregistrer"));
+  else node.append(el("p", "grid-console-text", item.text));
+  const tools = el("div", "grid-console-tools");
+  if (!editing) tools.append(withTarget(actionButton("Modifier", "button-quiet", `grid:edit:${item.id}`, "edit"), item.id));
+  if (item.column === "effets") tools.append(tagSelect(item));
+  node.append(tools);
+  return node;
+}
+
+function tagSelect(item) {
+  const select = focusable(el("select", "select"), `grid:tag:${item.id}`);
+  select.id = `grid-tag-${item.id}`;
+  select.append(new Option("—", ""), ...TAGS.map((tag) => new Option(tag.title, tag.key)));
+  select.value = item.tag || "";
+  select.disabled = Boolean(state.closed);
+  select.dataset.gridAct = "tag";
+  select.dataset.target = item.id;
+  return labelled("Effet sur…", select);
+}
+
+let importOpen = false; // the folded list of notes stays open across redraws once opened
+
+// The notes and themes of the round in view, each ready to go into a cell. Folded: the grid
+// itself is the main work.
+function importBox(phase) {
+  const box = el("details", "grid-import");
+  box.open = importOpen;
+  box.addEventListener("toggle", () => (importOpen = box.open));
+  const round = phaseById(state, state.in_view);
+  const themes = (state.themes || []).filter((theme) => theme.phase === state.in_view);
+  const notes = notesInView(state);
+  const from = round && round.kind === "notes" ? ` de l'étape « ${round.title} »` : "";
+  box.append(el("summary", "grid-import-summary", `Reprendre des post-its${from} dans la grille (${notes.length + themes.length})`));
+  if (!notes.length && !themes.length) {
+    box.append(el("p", "muted", "Aucun post-it à reprendre dans la grille."));
+    return box;
+  }
+  box.append(el("p", "hint", "« Vers la grille » recopie le texte dans la case choisie ; le post-it reste où il est."));
+  const list = el("ul", "grid-import-list");
+  const targets = rowTargets(phase);
+  for (const theme of themes) list.append(importItem(`theme:${theme.id}`, `Thème : ${theme.title}`, targets));
+  for (const note of notes) list.append(importItem(`note:${note.id}`, note.text, targets));
+  box.append(list);
+  return box;
+}
+
+/** Every row of the grid, then a new row for each table: the choices of "Vers la grille". */
+function rowTargets(phase) {
+  const grids = gridsOf(state, phase.id);
+  const named = (grid, text) => (grid.name ? `${grid.name} — ${text}` : text);
+  const rows = grids.flatMap((grid) => grid.rows.map((row) => ({ id: `row:${row.id}`, title: named(grid, rowLabel(state, row.id)) })));
+  const fresh = grids.map((grid) => ({ id: `new:${grid.id || ""}`, title: named(grid, "Nouvelle ligne") }));
+  return [...rows, ...fresh];
+}
+
+function importItem(key, text, targets) {
+  const item = el("li", "grid-import-item");
+  item.dataset.item = key;
+  item.append(el("p", "console-note-text", text));
+  const where = choiceSelect(`grid:import-row:${key}`, "Vers la grille", targets);
+  const columns = COLUMNS.filter((column) => gridColumns(gridPhase(state)).includes(column));
+  const column = choiceSelect(`grid:import-column:${key}`, "Colonne", columns.map((known) => ({ id: known.key, title: known.title })));
+  const send = withTarget(actionButton("Ajouter à la grille", "button-secondary", `grid:import:${key}`, "import"), key);
+  const tools = el("div", "grid-import-tools");
+  tools.append(where, column, send);
+  item.append(tools);
+  return item;
+}
+
+// --- Grid commands
+
+async function gridCommand(event, payload) {
+  if (busy || !state) return null;
+  busy = true;
+  app.classList.add("is-busy");
+  const ack = await live.send(event, payload);
+  busy = false;
+  app.classList.remove("is-busy");
+  if (!ack.ok && ack.error.code !== "edit_conflict") say(ack.error.message, { error: true });
+  return ack;
+}
+
+function closeGridForm(name, focusKey) {
+  gridOpen.delete(name);
+  drafts.delete(`grid:field:${name}`);
+  if (focusKey) focusSoon(focusKey);
+  renderGridPanel();
+}
+
+function openGridForm(name, value = true) {
+  gridOpen.set(name, value);
+  drafts.delete(`grid:field:${name}`);
+  focusSoon(`grid:field:${name}`);
+  renderGridPanel();
+}
+
+const gridActions = {
+  "add-table": () => openGridForm("add-table"),
+  rename: (id) => openGridForm(`rename:${id}`),
+  "new-row": (id) => openGridForm(`new-row:${id}`),
+  edit(id) {
+    const item = state.grid.contributions.find((known) => known.id === id);
+    if (!item) return;
+    gridConflicts.delete(id);
+    openGridForm(`edit:${id}`, item.version);
+  },
+  cancel: (_id, button) => {
+    const name = button.closest("form").dataset.form;
+    gridConflicts.delete(name.replace(/^edit:/, ""));
+    closeGridForm(name);
+  },
+  "view-whole": () => projectGrid((state.grid_view || {}).table || null, null, "Toute la grille est projetée."),
+  "project-row": (id) => projectGrid((state.grid_view || {}).table || null, id, "Ligne projetée au tableau."),
+  import: (key) => importInto(key),
+};
+
+async function projectGrid(table, row, said) {
+  const ack = await gridCommand("grid_view_set", { table, row });
+  if (ack && ack.ok) {
+    applyGridView(state, { table, row });
+    say(said);
+  }
+  renderGridPanel();
+}
+
+const gridSubmits = {
+  async "add-table"(text) {
+    const ack = await gridCommand("table_add", { name: text });
+    if (ack && ack.ok) say(`Table « ${text} » ajoutée.`);
+    return ack;
+  },
+  async rename(text, id) {
+    const ack = await gridCommand("table_rename", { table_id: id, name: text });
+    if (ack && ack.ok) say(`Table renommée : « ${text} ».`);
+    return ack;
+  },
+  async "new-row"(text, id) {
+    const payload = { row: null, column: "situation", text, id: newId(), phase: state.phase };
+    if (id) payload.group = id;
+    const ack = await gridCommand("grid_set", payload);
+    if (ack && ack.ok) say("Situation ajoutée à la grille.");
+    return ack;
+  },
+  async edit(text, id) {
+    const version = gridOpen.get(`edit:${id}`);
+    const ack = await gridCommand("grid_edit", { id, text, version });
+    if (ack && ack.ok) {
+      gridConflicts.delete(id);
+      say("Texte modifié.");
+    } else if (ack && ack.error.code === "edit_conflict") {
+      // Someone changed it meanwhile: say so, show the newer text, and keep the field open on it.
+      gridConflicts.set(id, ack.error.message);
+      const item = state.grid.contributions.find((known) => known.id === id);
+      if (item) gridOpen.set(`edit:${id}`, item.version);
+      renderGridPanel();
+      return null;
+    }
+    return ack;
+  },
+};
+
+async function onGridSubmit(event) {
+  event.preventDefault();
+  const form = event.target;
+  const name = form.dataset.form;
+  const input = form.querySelector("input, textarea");
+  const text = input.value.trim();
+  if (!text) {
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return say("Écrivez quelques mots d'abord.", { error: true });
+  }
+  const [kind, id = ""] = name.split(/:(.*)/s);
+  const ack = await gridSubmits[kind](text, id);
+  if (ack && ack.ok) closeGridForm(name);
+}
+
+async function importInto(key) {
+  const target = choices.get(`grid:import-row:${key}`);
+  const column = choices.get(`grid:import-column:${key}`);
+  if (!target) return pickGrid(`grid:import-row:${key}`, "Choisissez une ligne, ou « Nouvelle ligne ».");
+  if (target.startsWith("new:") && column !== "situation") {
+    return pickGrid(`grid:import-column:${key}`, "Une nouvelle ligne commence par la colonne « Situation de travail ».");
+  }
+  if (!column) return pickGrid(`grid:import-column:${key}`, "Choisissez une colonne.");
+  const [kind, id] = key.split(/:(.*)/s);
+  const payload = { [kind === "theme" ? "theme_id" : "note_id"]: id, column };
+  let group = null;
+  if (target.startsWith("new:")) {
+    payload.row = null;
+    group = target.slice(4) || null;
+  } else {
+    payload.row = target.slice(4);
+    const row = state.grid.rows.find((known) => known.id === payload.row);
+    group = row ? row.table || null : null;
+  }
+  if (group) payload.group = group;
+  const ack = await gridCommand("grid_import", payload);
+  if (ack && ack.ok) {
+    choices.delete(`grid:import-row:${key}`);
+    choices.delete(`grid:import-column:${key}`);
+    say("Recopié dans la grille.");
+  }
+  renderGridPanel();
+}
+
+function pickGrid(key, message) {
+  const select = view.gridWork.querySelector(`[data-focus="${CSS.escape(key)}"]`);
+  if (select) select.focus();
+  say(message, { error: true });
+}
+
+function onGridClick(event) {
+  const button = event.target.closest("button[data-act]");
+  if (!button || !isAvailable(button) || button.type === "submit") return;
+  const action = gridActions[button.dataset.act];
+  if (action) action(button.dataset.target, button);
+}
+
+async function onGridChange(event) {
+  const node = event.target;
+  if (node.tagName !== "SELECT") return;
+  if (node.dataset.gridAct === "view-table") {
+    const table = node.value || null;
+    return projectGrid(table, null, table ? "Cette table est projetée." : "Toutes les tables sont projetées.");
+  }
+  if (node.dataset.gridAct === "tag") {
+    const ack = await gridCommand("grid_tag", { id: node.dataset.target, tag: node.value || null });
+    if (ack && ack.ok) say(node.value ? `Effet marqué : ${tagTitle(node.value)}.` : "Marque d'effet retirée.");
+    return renderGridPanel();
+  }
+  choices.set(node.dataset.focus, node.value);
+}
+
+function onGridKey(event) {
+  if (event.key !== "Escape") return;
+  const form = event.target.closest("form[data-form]");
+  if (form) closeGridForm(form.dataset.form);
+}
+
 // --- Live updates
 
 // Held notes that just reached the board: by notes_revealed, or by turning hold off.
@@ -974,6 +1344,22 @@ const handlers = {
     applyDecision(state, decision);
     renderVote();
   },
+  grid_added(data) {
+    applyGridAdded(state, data);
+    renderGridPanel();
+  },
+  grid_changed(data) {
+    applyGridChanged(state, data);
+    renderGridPanel();
+  },
+  tables_changed(data) {
+    applyTables(state, data);
+    renderGridPanel();
+  },
+  grid_view_changed(data) {
+    applyGridView(state, data);
+    renderGridPanel();
+  },
   session_closed({ notes }) {
     state.closed = true;
     markRevealed(notes);
@@ -1029,3 +1415,8 @@ view.votesReveal.addEventListener("click", onClick("button", revealVotes));
 view.rankings.addEventListener("input", onDraftInput);
 view.rankings.addEventListener("submit", saveDecision);
 view.close.addEventListener("click", onClick("button", onCloseClick));
+view.gridWork.addEventListener("click", onGridClick);
+view.gridWork.addEventListener("change", onGridChange);
+view.gridWork.addEventListener("input", onDraftInput);
+view.gridWork.addEventListener("submit", onGridSubmit);
+view.gridWork.addEventListener("keydown", onGridKey);

@@ -23,6 +23,10 @@ const ROOM_EVENTS = [
   "votes_revealed",
   "decision_changed",
   "session_closed",
+  "grid_added",
+  "grid_changed",
+  "tables_changed",
+  "grid_view_changed",
 ];
 
 // Phones get these at once, on top of the batches; applying them twice is harmless.
@@ -43,6 +47,9 @@ const BATCH_CHANGES = {
   note_hidden: "note_hidden",
   hold: "notes_hold_changed",
   ballot: "ballot",
+  grid_added: "grid_added",
+  grid_changed: "grid_changed",
+  tables_changed: "tables_changed",
 };
 
 export const OFFLINE = failure("offline", "Pas de connexion pour l'instant. Réessayez dans un instant.");

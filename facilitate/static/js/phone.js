@@ -6,8 +6,9 @@ import { connectLive } from "./live.js";
 import { createOutbox, newId } from "./outbox.js";
 import { FEW_VOTERS_TEXT, applyReveal, itemKey, itemRef, rankingItems, rankingOf, votersText } from "./priorities.js";
 import { byId, currentPhase, el, phaseById, plural, renderKeyed, showConnection, showPhase, showRules } from "./ui.js";
-import { readText, removeKey, writeText } from "./store.js";
 import { createCountdown, formatClock, timerState } from "./timer.js";
+import { applyGridAdded, applyGridChanged, applyTables, cellOf, columnTitle, gridColumns, gridPhase, rowLabel, rowsOf, tablesOf } from "./grid.js";
+import { readJSON, readText, removeKey, writeJSON, writeText } from "./store.js";
 
 const MAX_LENGTH = 500;
 const RESEND_MS = 10_000;
@@ -62,6 +63,32 @@ const view = {
   orphans: byId("ballot-orphans"),
   orphansText: byId("ballot-orphans-text"),
   orphansTake: byId("ballot-orphans-take"),
+  grid: byId("grid"),
+  gridTables: byId("grid-tables"),
+  gridTableOptions: byId("grid-table-options"),
+  gridTableChosen: byId("grid-table-chosen"),
+  gridTableName: byId("grid-table-name"),
+  gridTableChange: byId("grid-table-change"),
+  gridRowsBox: byId("grid-rows-box"),
+  gridRowsEmpty: byId("grid-rows-empty"),
+  gridRowsHint: byId("grid-rows-hint"),
+  gridRows: byId("grid-rows"),
+  gridNewRow: byId("grid-new-row"),
+  gridForm: byId("grid-form"),
+  gridRowTitle: byId("grid-row-title"),
+  gridBack: byId("grid-back"),
+  gridFields: byId("grid-fields"),
+  gridColumns: byId("grid-columns"),
+  gridColumnOptions: byId("grid-column-options"),
+  gridTextLabel: byId("grid-text-label"),
+  gridText: byId("grid-text"),
+  gridCount: byId("grid-count"),
+  gridError: byId("grid-error"),
+  gridSubmit: byId("grid-submit"),
+  gridFeedback: byId("grid-feedback"),
+  gridMine: byId("grid-mine"),
+  gridCells: byId("grid-cells"),
+  gridCellList: byId("grid-cell-list"),
 };
 
 const STATUS_TEXT = {
@@ -73,7 +100,6 @@ const STATUS_TEXT = {
 // Steps whose phone feature is still to come: say plainly what happens in the room meanwhile.
 const NOW_TEXT = {
   group: "Regardez le tableau : l'animation regroupe les idées.",
-  grid: "Regardez le tableau : le groupe remplit la grille d'analyse ensemble, à l'oral.",
   followup: "Regardez le tableau et écoutez : on fait le point ensemble.",
   actions: "Le groupe construit le plan d'action ensemble, à l'oral.",
   recap: "On relit ensemble ce que l'on retient. Merci pour votre participation !",
@@ -105,6 +131,7 @@ function renderSession() {
   renderWriting();
   renderVolunteer();
   renderVote();
+  renderGrid();
   renderTimer(countdown.read());
   view.hold.hidden = !state.hold || state.closed;
   view.closed.hidden = !state.closed;
@@ -564,6 +591,291 @@ function say(message) {
   sayTimer = setTimeout(() => (view.feedback.textContent = ""), SAY_MS);
 }
 
+// --- The analysis grid: pick a table, a situation (a row), a column, then write
+
+const gridKey = `facilitate:grid:${code}`; // contributions not yet acknowledged, kept like notes
+let gridRow = null; // the row being filled: a row id, "new" for a new situation, or null (the list)
+let gridColumnsFor = null; // "phase:row" whose column buttons are drawn: redrawn only on change
+let changingTable = false; // "Changer de table" shows the table choice again
+const gridInFlight = new Set();
+
+// The server never records who sits at which table: the phone remembers it, per step.
+function tableKey(phaseId) {
+  return `facilitate:table:${code}:${phaseId}`;
+}
+
+/** The table this phone chose for the grid phase: a table id, null when the phase has none. */
+function myTable(phase) {
+  const tables = tablesOf(state, phase.id);
+  if (!tables.length) return null;
+  const chosen = readText(tableKey(phase.id));
+  return tables.some((table) => table.id === chosen) ? chosen : undefined;
+}
+
+function gridPending() {
+  const items = readJSON(gridKey, []);
+  return Array.isArray(items) ? items.filter((item) => item && item.id && item.text) : [];
+}
+
+function saveGridPending(items) {
+  if (items.length) writeJSON(gridKey, items);
+  else removeKey(gridKey);
+}
+
+function renderGrid() {
+  const phase = gridPhase(state);
+  view.grid.hidden = !phase;
+  if (!phase) return;
+  const table = myTable(phase);
+  const choosing = table === undefined || changingTable;
+  renderTableChoice(phase, table, choosing);
+  // A row chosen at another table, or gone, is no longer this phone's to fill.
+  const rows = choosing ? [] : rowsOf(state, phase.id, table);
+  if (gridRow !== "new" && !rows.some((row) => row.id === gridRow)) gridRow = null;
+  view.gridRowsBox.hidden = choosing || gridRow !== null;
+  view.gridForm.hidden = choosing || gridRow === null;
+  view.gridCells.hidden = choosing || !gridRow || gridRow === "new";
+  view.gridFields.disabled = Boolean(state.closed);
+  view.gridNewRow.disabled = Boolean(state.closed);
+  if (!choosing && gridRow === null) renderRowList(rows);
+  if (!choosing && gridRow !== null) renderGridForm(phase);
+  renderGridMine();
+}
+
+function renderTableChoice(phase, table, choosing) {
+  const tables = tablesOf(state, phase.id);
+  view.gridTables.hidden = !tables.length || !choosing;
+  view.gridTableChosen.hidden = !tables.length || choosing;
+  const chosen = tables.find((known) => known.id === table);
+  view.gridTableName.textContent = chosen ? `Votre table : ${chosen.name}` : "";
+  if (!tables.length || !choosing) return;
+  // Rebuilt only when the tables change, so that a radio being touched stays under the finger.
+  const names = tables.map((known) => `${known.id}=${known.name}`).join("|");
+  if (view.gridTableOptions.dataset.names === names) return;
+  view.gridTableOptions.dataset.names = names;
+  view.gridTableOptions.replaceChildren(
+    ...tables.map((known) => radioOption("grid-table", known.id, known.name, known.id === table)),
+  );
+}
+
+/** A big radio button, like the note form's columns: the whole label is the touch target. */
+function radioOption(name, value, text, checked = false) {
+  const option = laneOption(text);
+  const input = option.querySelector("input");
+  input.name = name;
+  input.value = value;
+  input.checked = checked;
+  return option;
+}
+
+function chooseTable(event) {
+  const input = event.target.closest("input[name='grid-table']");
+  const phase = gridPhase(state);
+  if (!input || !phase) return;
+  writeText(tableKey(phase.id), input.value);
+  changingTable = false;
+  gridRow = null;
+  renderGrid();
+}
+
+function renderRowList(rows) {
+  view.gridRowsEmpty.hidden = rows.length > 0;
+  view.gridRowsHint.hidden = rows.length === 0;
+  renderKeyed(view.gridRows, rows, rowChoice);
+  rows.forEach((row, position) => {
+    const button = view.gridRows.children[position].querySelector("button");
+    button.querySelector(".grid-row-text").textContent = rowLabel(state, row.id);
+    const count = state.grid.contributions.filter((item) => item.row === row.id && item.column !== "situation").length;
+    button.querySelector(".grid-row-count").textContent = plural(count, "contribution", "contributions");
+  });
+}
+
+function rowChoice(row) {
+  const item = el("li");
+  const button = el("button", "button button-big grid-row-choice");
+  button.type = "button";
+  button.dataset.row = row.id;
+  button.append(el("span", "grid-row-text"), el("span", "grid-row-count"));
+  item.append(button);
+  return item;
+}
+
+function openRow(event) {
+  const button = event.target.closest("button[data-row]");
+  if (!button) return;
+  gridRow = button.dataset.row;
+  showGridError("");
+  renderGrid();
+  view.gridForm.scrollIntoView({ block: "start" });
+}
+
+function openNewRow() {
+  gridRow = "new";
+  showGridError("");
+  renderGrid();
+  view.gridText.focus();
+}
+
+function backToRows() {
+  gridRow = null;
+  showGridError("");
+  renderGrid();
+}
+
+// A new situation needs only its text; an existing row asks for the column first.
+function renderGridForm(phase) {
+  const fresh = gridRow === "new";
+  view.gridRowTitle.textContent = fresh ? "Nouvelle situation de travail" : `Situation : ${rowLabel(state, gridRow)}`;
+  view.gridColumns.hidden = fresh;
+  view.gridSubmit.textContent = fresh ? "Ajouter la situation" : "Ajouter à la grille";
+  const drawn = `${phase.id}:${gridRow}`;
+  if (gridColumnsFor !== drawn) {
+    gridColumnsFor = drawn;
+    const columns = gridColumns(phase).filter((column) => column.key !== "situation");
+    view.gridColumnOptions.replaceChildren(
+      ...columns.map((column) => radioOption("grid-column", column.key, column.title)),
+    );
+  }
+  updateTextLabel();
+  if (!fresh) renderCells(phase);
+}
+
+function chosenColumn() {
+  if (gridRow === "new") return "situation";
+  const checked = view.gridColumnOptions.querySelector("input:checked");
+  return checked ? checked.value : null;
+}
+
+function updateTextLabel() {
+  const column = chosenColumn();
+  view.gridTextLabel.textContent =
+    gridRow === "new" ? "Décrivez la situation de travail" : column ? `Votre contribution : ${columnTitle(column)}` : "Votre contribution";
+}
+
+// What the others wrote in this row, column by column, read-only.
+function renderCells(phase) {
+  const blocks = gridColumns(phase).map((column) => {
+    const items = cellOf(state, gridRow, column.key);
+    const block = el("section", "grid-cell-block");
+    block.dataset.column = column.key;
+    block.append(el("h4", "grid-cell-title", column.title));
+    const list = el("ul", "grid-cell-items");
+    list.append(...items.map((item) => el("li", "grid-cell-item", item.text)));
+    if (!items.length) list.append(el("li", "grid-cell-none", "Rien pour l'instant"));
+    block.append(list);
+    return block;
+  });
+  view.gridCellList.replaceChildren(...blocks);
+}
+
+function onGridSubmit(event) {
+  event.preventDefault();
+  const phase = gridPhase(state);
+  if (!phase || gridRow === null) return;
+  const text = view.gridText.value.trim();
+  const column = chosenColumn();
+  if (!column) {
+    showGridError("Choisissez une colonne avant d'envoyer.");
+    view.gridColumns.classList.add("is-invalid");
+    view.gridColumnOptions.querySelector("input")?.focus();
+    return;
+  }
+  if (!text) {
+    showGridError("Écrivez quelques mots avant d'envoyer.");
+    view.gridText.focus();
+    return;
+  }
+  showGridError("");
+  const item = {
+    id: newId(),
+    phase: phase.id,
+    group: myTable(phase) || null,
+    row: gridRow === "new" ? null : gridRow,
+    column,
+    text,
+    status: "pending",
+  };
+  saveGridPending([...gridPending(), item]); // stored before it leaves the phone
+  setGridText("");
+  renderGridMine();
+  deliverGrid(item);
+}
+
+/** Send one contribution; the same id on every try, so that a resend adds nothing. */
+async function deliverGrid(item) {
+  if (gridInFlight.has(item.id)) return;
+  gridInFlight.add(item.id);
+  const payload = { row: item.row, column: item.column, text: item.text, phase: item.phase, id: item.id };
+  if (item.group) payload.group = item.group;
+  const ack = await live.send("grid_set", payload);
+  gridInFlight.delete(item.id);
+  if (ack.ok) {
+    saveGridPending(gridPending().filter((known) => known.id !== item.id));
+    takeOwnContribution(item, ack);
+    sayGrid(item.row ? "Envoyé ✓ Ajouté à la grille." : "Envoyé ✓ La situation est dans la grille : complétez-la.");
+  } else if (RETRYABLE.has(ack.error.code)) {
+    sayGrid("Pas de connexion pour l'instant : votre contribution est gardée ici et partira toute seule.");
+  } else {
+    // Refused for good (too long, unknown row…): said in French, not retried, text given back.
+    saveGridPending(gridPending().filter((known) => known.id !== item.id));
+    if (!view.gridText.value.trim()) setGridText(item.text);
+    showGridError(`Non envoyé : ${ack.error.message}`);
+  }
+  if (state) renderGrid();
+}
+
+// The batch brings it too, a second later; shown at once, and a new row opens for the columns.
+function takeOwnContribution(item, ack) {
+  const row = ack.row || item.row;
+  const opened = item.row === null ? { id: row, phase: item.phase, table: item.group, position: Number.MAX_SAFE_INTEGER } : null;
+  applyGridAdded(state, { row: opened, contribution: { id: ack.id || item.id, row, column: item.column, text: item.text, version: 0 } });
+  if (item.row === null && gridRow === "new") gridRow = row;
+}
+
+function flushGrid() {
+  if (!live.isJoined()) return;
+  for (const item of gridPending()) deliverGrid(item);
+}
+
+function renderGridMine() {
+  const items = gridPending();
+  view.gridMine.replaceChildren(
+    ...items.map((item) => {
+      const node = el("li", "mine-note is-pending");
+      node.append(el("p", "mine-where", columnTitle(item.column)), el("p", "mine-text", item.text));
+      node.append(el("p", "mine-status", STATUS_TEXT.pending));
+      return node;
+    }),
+  );
+  view.gridMine.hidden = items.length === 0;
+}
+
+function setGridText(text) {
+  view.gridText.value = text;
+  onGridInput();
+}
+
+function onGridInput() {
+  const length = view.gridText.value.length;
+  view.gridCount.textContent = `${length} / ${MAX_LENGTH}`;
+  view.gridCount.classList.toggle("is-near-limit", length > MAX_LENGTH - 50);
+  if (length) showGridError("");
+}
+
+function showGridError(message) {
+  view.gridError.textContent = message;
+  view.gridError.hidden = !message;
+  if (!message) view.gridColumns.classList.remove("is-invalid");
+}
+
+let gridSayTimer = null;
+
+function sayGrid(message) {
+  clearTimeout(gridSayTimer);
+  view.gridFeedback.textContent = message;
+  gridSayTimer = setTimeout(() => (view.gridFeedback.textContent = ""), SAY_MS);
+}
+
 // --- Live connection
 
 function onState(snapshot) {
@@ -585,6 +897,9 @@ function onEvent(name, data) {
   else if (name === "ballot") return needBallot() && live.resync();
   else if (name === "votes_revealed") applyReveal(state, data.phase, data);
   else if (name === "session_closed") state.closed = true;
+  else if (name === "grid_added") applyGridAdded(state, data);
+  else if (name === "grid_changed") applyGridChanged(state, data);
+  else if (name === "tables_changed") applyTables(state, data);
   else return;
   renderSession();
 }
@@ -616,6 +931,7 @@ function onJoin(ack) {
   volunteer = Boolean(ack.volunteer);
   if (state) renderVolunteer();
   flush();
+  flushGrid();
 }
 
 function onStatus(status, message) {
@@ -647,7 +963,25 @@ view.orphansTake.addEventListener("click", takeOrphan);
 window.addEventListener("storage", (event) => {
   if (event.key === outbox.key) renderMine();
 });
-setInterval(flush, RESEND_MS);
+// "click", not "change": tapping the table already chosen must close the choice too.
+view.gridTableOptions.addEventListener("click", chooseTable);
+view.gridTableChange.addEventListener("click", () => {
+  changingTable = true;
+  renderGrid();
+});
+view.gridRows.addEventListener("click", openRow);
+view.gridNewRow.addEventListener("click", openNewRow);
+view.gridBack.addEventListener("click", backToRows);
+view.gridForm.addEventListener("submit", onGridSubmit);
+view.gridText.addEventListener("input", onGridInput);
+view.gridColumnOptions.addEventListener("change", () => {
+  showGridError("");
+  updateTextLabel();
+});
+setInterval(() => {
+  flush();
+  flushGrid();
+}, RESEND_MS);
 
 setText(readText(draftKey) || "");
 renderMine();
