@@ -135,7 +135,7 @@ def test_facilitator_edit_never_erases_a_newer_text(day2):
     assert cleared["ok"]
 
 
-def test_a_note_moves_into_the_grid(client, connect):
+def test_a_note_and_a_priority_move_into_the_grid(client, connect):
     links = client.post("/api/sessions", json={"kit": "atelier-court"}).get_json()
     code = links["code"]
     console = connect({"code": code, "role": "facilitator", "key": links["facilitator_key"]})
@@ -147,8 +147,22 @@ def test_a_note_moves_into_the_grid(client, connect):
         "grid_import", {"note_id": note["id"], "row": None, "column": "situation"}, callback=True
     )
     assert moved["ok"], moved
+    theme = console.emit("theme_create", {"title": "Le temps de transmission"}, callback=True)
+    priority = console.emit(
+        "grid_import",
+        {"theme_id": theme["theme_id"], "row": moved["row"], "column": "pistes_action"},
+        callback=True,
+    )
+    assert priority["row"] == moved["row"]
     contributions = console.emit("sync", {}, callback=True)["state"]["grid"]["contributions"]
-    assert [c["text"] for c in contributions] == ["Les relèves"]
+    assert sorted((c["column"], c["text"]) for c in contributions) == [
+        ("pistes_action", "Le temps de transmission"),
+        ("situation", "Les relèves"),
+    ]
+    gone = console.emit(
+        "grid_import", {"note_id": "nope", "row": None, "column": "situation"}, callback=True
+    )
+    assert gone["error"]["code"] == "unknown_item"
 
 
 def test_tables_can_be_added_and_renamed_and_the_projector_view_chosen(day2):
