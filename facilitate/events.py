@@ -368,6 +368,30 @@ def grid_tag(payload: dict, seat: Seat) -> dict:
     return {}
 
 
+@acknowledged("grid_reorder", views.FACILITATOR)
+def grid_reorder(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to move a contribution to `position` within its cell."""
+    contribution_id, position = field(payload, "id", str), field(payload, "position", int)
+    _write_and_push(seat, lambda st: st.reorder_contribution(seat.code, contribution_id, position))
+    return {}
+
+
+@acknowledged("grid_merge", views.FACILITATOR)
+def grid_merge(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to join a contribution (`id`) to another of its cell (`into`)."""
+    contribution_id, into = field(payload, "id", str), field(payload, "into", str)
+    _write_and_push(seat, lambda st: st.merge_contribution(seat.code, contribution_id, into))
+    return {}
+
+
+@acknowledged("grid_row_reorder", views.FACILITATOR)
+def grid_row_reorder(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to move a row to `position` within its table's grid."""
+    row, position = field(payload, "row", str), field(payload, "position", int)
+    _write_and_push(seat, lambda st: st.reorder_row(seat.code, row, position))
+    return {}
+
+
 @acknowledged("grid_view_set", views.FACILITATOR)
 def grid_view_set(payload: dict, seat: Seat) -> dict:
     """Sent by the facilitator to show one table or all, one row or the whole grid."""

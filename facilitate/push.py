@@ -27,6 +27,7 @@ SERVER_EVENTS = (
     "session_closed",
     "grid_added",
     "grid_changed",
+    "grid_replaced",
     "tables_changed",
     "grid_view_changed",
     "batch",

@@ -204,6 +204,76 @@ class GridStore:
         data = {"contribution": _contribution(found)}
         return Change(self._bump(tx, row), "grid_changed", data)
 
+    def reorder_contribution(self, code: str, contribution_id: str, position: int) -> Change:
+        """Move a contribution to `position` within its cell."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            moved = self._contribution_row(tx, row.id, contribution_id)
+            cell = self._cell(tx, row.id, moved.row_id, moved.column)
+            self._renumber(cell, moved, position)
+            return self._grid_replaced(tx, row)
+
+    def merge_contribution(self, code: str, contribution_id: str, into: str) -> Change:
+        """Join one contribution's text to another of the same cell; nothing of either is lost."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            gone = self._contribution_row(tx, row.id, contribution_id)
+            kept = self._contribution_row(tx, row.id, into)
+            if gone.id == kept.id or (gone.row_id, gone.column) != (kept.row_id, kept.column):
+                raise Refusal("invalid_payload")
+            kept.text, kept.version = f"{kept.text}\n{gone.text}", kept.version + 1
+            tx.delete(gone)
+            tx.flush()
+            self._renumber(self._cell(tx, row.id, kept.row_id, kept.column), kept, kept.position)
+            return self._grid_replaced(tx, row)
+
+    def reorder_row(self, code: str, row_id: str, position: int) -> Change:
+        """Move a row to `position` within its table's grid."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            found = tx.get(GridRowRow, (row.id, row_id)) if isinstance(row_id, str) else None
+            if found is None:
+                raise Refusal("unknown_row")
+            siblings = tx.scalars(
+                select(GridRowRow)
+                .where(
+                    GridRowRow.workshop_id == row.id,
+                    GridRowRow.phase == found.phase,
+                    GridRowRow.table_id == found.table_id
+                    if found.table_id is not None
+                    else GridRowRow.table_id.is_(None),
+                )
+                .order_by(GridRowRow.position)
+            ).all()
+            self._renumber(siblings, found, position)
+            return self._grid_replaced(tx, row)
+
+    @staticmethod
+    def _cell(tx: Session, workshop_id: int, row_id: str, column: str) -> list:
+        return tx.scalars(
+            select(ContributionRow)
+            .where(
+                ContributionRow.workshop_id == workshop_id,
+                ContributionRow.row_id == row_id,
+                ContributionRow.column == column,
+            )
+            .order_by(ContributionRow.position)
+        ).all()
+
+    @staticmethod
+    def _renumber(items: list, moved, position: int) -> None:
+        """Positions 0..n-1 with `moved` at `position` (clamped to the list)."""
+        others = [item for item in items if item is not moved]
+        others.insert(max(0, min(position, len(others))), moved)
+        for index, item in enumerate(others):
+            item.position = index
+
+    def _grid_replaced(self, tx: Session, row) -> Change:
+        tx.flush()
+        grid_state = self._grid_state(tx, row)
+        data = {"rows": grid_state["grid_rows"], "contributions": grid_state["contributions"]}
+        return Change(self._bump(tx, row), "grid_replaced", data)
+
     def import_text(self, code: str, target: str) -> str:
         """The text of a note or theme, to carry into the grid."""
         kind, _, ident = target.partition(":")
@@ -236,7 +306,7 @@ class GridStore:
         cells = tx.scalars(
             select(ContributionRow)
             .where(ContributionRow.workshop_id == row.id)
-            .order_by(ContributionRow.position)
+            .order_by(ContributionRow.row_id, ContributionRow.column, ContributionRow.position)
         )
         return {
             "tables": self._tables(tx, row.id),

@@ -200,7 +200,9 @@ def board_update(change: Change, now: float) -> tuple[str, dict]:
             return "decision_changed", {"rev": rev, "decision": decision}
         case "session_closed":
             return "session_closed", {"rev": rev, "notes": [note_for_board(n) for n in d["notes"]]}
-        case "grid_added" | "grid_changed" | "tables_changed" | "grid_view_changed":
+        case (
+            "grid_added" | "grid_changed" | "grid_replaced" | "tables_changed" | "grid_view_changed"
+        ):
             return change.type, {"rev": rev, **_grid_payload(change)}
     raise ValueError(f"no board view for {change.type}")
 
@@ -215,6 +217,13 @@ def _grid_payload(change: Change) -> dict:
             return {"contribution": contribution_view(d["contribution"])}
         case "tables_changed":
             return {"tables": [table_view(t) for t in d["tables"]]}
+        case "grid_replaced":
+            return {
+                "grid": {
+                    "rows": [grid_row_view(r) for r in d["rows"]],
+                    "contributions": [contribution_view(c) for c in d["contributions"]],
+                }
+            }
     return {"table": d["table"], "row": d["row"]}
 
 
@@ -285,6 +294,6 @@ def phone_change(change: Change) -> dict | None:
             return {"type": "hold", "hold": change.data["hold"]}
         case "themes_changed":
             return {"type": "ballot"}  # a phone in a vote asks for a fresh ballot
-        case "grid_added" | "grid_changed" | "tables_changed":
+        case "grid_added" | "grid_changed" | "grid_replaced" | "tables_changed":
             return {"type": change.type, **_grid_payload(change)}
     return None

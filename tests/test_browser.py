@@ -264,3 +264,32 @@ CELLS = [
         "Réserver des créneaux",
     ],
 ]
+
+
+def test_console_reorders_and_merges_grid_contributions(live_server, browser, screenshot):
+    links = live_server.open_session(title="Grille")
+    seed = socketio.Client()
+    seed.connect(live_server.url, transports=["websocket"])
+    seed.call(
+        "join", {"code": links["code"], "role": "facilitator", "key": links["facilitator_key"]}
+    )
+    seed.call("phase_set", {"phase": "grille"})
+    row = seed.call("grid_set", {"row": None, "column": "situation", "text": "Les repas"})["row"]
+    for text in ("Horaires de cuisine", "Un seul chariot", "Trop de patients à aider"):
+        seed.call("grid_set", {"row": row, "column": "causes", "text": text})
+    seed.disconnect()
+    console = browser.new_context(**LAPTOP).new_page()
+    console.goto(links["facilitator_url"])
+    board = browser.new_context(**PROJECTOR).new_page()
+    board.goto(links["board_url"])
+    causes = board.locator(".grid-cell[data-column=causes] .grid-item")
+    expect(causes).to_have_count(3)
+
+    console.get_by_role("button", name="Monter : Trop de patients à aider").click()
+    expect(causes.nth(1)).to_have_text(re.compile("Trop de patients à aider"))
+    console.get_by_role("button", name="Fusionner avec celle du dessus : Un seul chariot").click()
+    expect(causes).to_have_count(2)
+    expect(causes.first).to_have_text(re.compile("Horaires de cuisine"))
+    expect(causes.nth(1)).to_contain_text("Trop de patients à aider")
+    expect(causes.nth(1)).to_contain_text("Un seul chariot")  # both texts kept
+    screenshot(console, "console-grid-1280")

@@ -188,3 +188,34 @@ def test_phones_get_other_contributions_in_batches(app, day2):
     [(_, batch)] = received(phones[1], "batch")
     [added] = [c for c in batch["changes"] if c["type"] == "grid_added"]
     assert added["contribution"]["text"] == "Les repas" and added["row"]["table"] == "t1"
+
+
+def test_facilitator_reorders_and_merges_contributions_and_rows(day2):
+    _code, console, board, phones = day2
+    row = write(phones[0], "Les repas")["row"]
+    ids = [write(phones[0], t, row, "causes")["id"] for t in ("Un", "Deux", "Trois")]
+    assert console.emit("grid_reorder", {"id": ids[2], "position": 0}, callback=True)["ok"]
+    [(_, replaced)] = received(board, "grid_replaced")
+    causes = [c for c in replaced["grid"]["contributions"] if c["column"] == "causes"]
+    assert [c["text"] for c in causes] == ["Trois", "Un", "Deux"]
+    assert console.emit("grid_merge", {"id": ids[1], "into": ids[0]}, callback=True)["ok"]
+    [(_, replaced)] = received(board, "grid_replaced")
+    causes = [c for c in replaced["grid"]["contributions"] if c["column"] == "causes"]
+    assert [c["text"] for c in causes] == ["Trois", "Un\nDeux"]
+    other = write(phones[0], "Ailleurs", row, "effets")["id"]
+    cross = console.emit("grid_merge", {"id": other, "into": ids[0]}, callback=True)
+    assert cross["error"]["code"] == "invalid_payload"  # never across cells
+
+    second = write(phones[1], "Les nuits")["row"]
+    assert console.emit("grid_row_reorder", {"row": second, "position": 0}, callback=True)["ok"]
+    rows = console.emit("sync", {}, callback=True)["state"]["grid"]["rows"]
+    assert [r["id"] for r in sorted(rows, key=lambda r: r["position"])] == [second, row]
+    for payload, code in (
+        ({"row": "nope", "position": 0}, "unknown_row"),
+        ({"row": second, "position": "1"}, "invalid_payload"),
+    ):
+        assert console.emit("grid_row_reorder", payload, callback=True)["error"]["code"] == code
+    assert (
+        phones[0].emit("grid_merge", {"id": ids[0], "into": ids[2]}, callback=True)["error"]["code"]
+        == "forbidden"
+    )

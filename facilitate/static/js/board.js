@@ -34,6 +34,7 @@ import { createCountdown, formatClock, timerState } from "./timer.js";
 import {
   applyGridAdded,
   applyGridChanged,
+  applyGridReplaced,
   applyGridView,
   applyTables,
   cellOf,
@@ -469,6 +470,10 @@ const handlers = {
   },
   grid_changed(data) {
     applyGridChanged(state, data);
+    renderNotes();
+  },
+  grid_replaced(data) {
+    applyGridReplaced(state, data);
     renderNotes();
   },
   tables_changed(data) {

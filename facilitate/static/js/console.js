@@ -35,6 +35,7 @@ import {
   TAGS,
   applyGridAdded,
   applyGridChanged,
+  applyGridReplaced,
   applyGridView,
   applyTables,
   cellOf,
@@ -42,6 +43,7 @@ import {
   gridPhase,
   gridsOf,
   rowLabel,
+  rowsOf,
   tablesOf,
   tagTitle,
 } from "./grid.js";
@@ -1000,14 +1002,15 @@ function consoleRow(phase, row) {
   const projected = (state.grid_view || {}).row === row.id;
   const project = withTarget(actionButton(projected ? "Ligne projetée ✓" : "Projeter cette ligne", "button-secondary", `grid:project:${row.id}`, "project-row"), row.id);
   setAvailable(project, !state.closed && !projected);
-  head.append(project);
+  head.append(project, ...rowOrderButtons(phase, row));
   const cells = el("div", "grid-console-cells");
   for (const column of gridColumns(phase)) {
     const cell = el("section", "grid-console-cell");
     cell.dataset.column = column.key;
     cell.append(el("h5", "grid-console-cell-title", column.title));
     const list = el("ul", "grid-console-items");
-    list.append(...cellOf(state, row.id, column.key).map(consoleContribution));
+    const items = cellOf(state, row.id, column.key);
+    list.append(...items.map((item, index) => consoleContribution(item, index, items)));
     cell.append(list);
     cells.append(cell);
   }
@@ -1015,7 +1018,7 @@ function consoleRow(phase, row) {
   return article;
 }
 
-function consoleContribution(item) {
+function consoleContribution(item, index = 0, cell = [item]) {
   const node = el("li", "grid-console-item");
   node.dataset.id = item.id;
   const editing = gridOpen.has(`edit:${item.id}`);
@@ -1027,8 +1030,57 @@ function consoleContribution(item) {
   const tools = el("div", "grid-console-tools");
   if (!editing) tools.append(withTarget(actionButton("Modifier", "button-quiet", `grid:edit:${item.id}`, "edit"), item.id));
   if (item.column === "effets") tools.append(tagSelect(item));
+  if (!editing) tools.append(...orderButtons(item, index, cell));
   node.append(tools);
   return node;
+}
+
+// Up, down, and "merge into the one above": the cell keeps every text, in the order chosen.
+function orderButtons(item, index, cell) {
+  if (cell.length < 2) return []; // nothing to order or merge in a cell of one
+  const buttons = [];
+  const add = (text, label, act, enabled) => {
+    const button = withTarget(actionButton(text, "button-quiet", `grid:${act}:${item.id}`, act), item.id);
+    button.setAttribute("aria-label", label);
+    if (!enabled) setAvailable(button, false);
+    buttons.push(button);
+  };
+  add("↑", `Monter : ${item.text}`, "up", index > 0);
+  add("↓", `Descendre : ${item.text}`, "down", index < cell.length - 1);
+  add("Fusionner avec celle du dessus", `Fusionner avec celle du dessus : ${item.text}`, "merge", index > 0);
+  return buttons;
+}
+
+function rowOrderButtons(phase, row) {
+  const siblings = rowsOf(state, phase.id, row.table);
+  const index = siblings.findIndex((known) => known.id === row.id);
+  const up = withTarget(actionButton("Monter la ligne", "button-quiet", `grid:row-up:${row.id}`, "row-up"), row.id);
+  const down = withTarget(actionButton("Descendre la ligne", "button-quiet", `grid:row-down:${row.id}`, "row-down"), row.id);
+  if (index <= 0) setAvailable(up, false);
+  if (index >= siblings.length - 1) setAvailable(down, false);
+  return [up, down];
+}
+
+async function moveContribution(id, step) {
+  const item = state.grid.contributions.find((known) => known.id === id);
+  if (!item) return;
+  const cell = cellOf(state, item.row, item.column);
+  const index = cell.findIndex((known) => known.id === id);
+  if (step === 0) {
+    const ack = await gridCommand("grid_merge", { id, into: cell[index - 1].id });
+    if (ack && ack.ok) say("Contributions fusionnées : les deux textes sont gardés.");
+    return;
+  }
+  const ack = await gridCommand("grid_reorder", { id, position: index + step });
+  if (ack && ack.ok) say("Contribution déplacée.");
+}
+
+async function moveRow(id, step) {
+  const row = state.grid.rows.find((known) => known.id === id);
+  if (!row) return;
+  const index = rowsOf(state, row.phase, row.table).findIndex((known) => known.id === id);
+  const ack = await gridCommand("grid_row_reorder", { row: id, position: index + step });
+  if (ack && ack.ok) say("Ligne déplacée.");
 }
 
 function tagSelect(item) {
@@ -1136,6 +1188,11 @@ const gridActions = {
   "view-whole": () => projectGrid((state.grid_view || {}).table || null, null, "Toute la grille est projetée."),
   "project-row": (id) => projectGrid((state.grid_view || {}).table || null, id, "Ligne projetée au tableau."),
   import: (key) => importInto(key),
+  up: (id) => moveContribution(id, -1),
+  down: (id) => moveContribution(id, 1),
+  merge: (id) => moveContribution(id, 0),
+  "row-up": (id) => moveRow(id, -1),
+  "row-down": (id) => moveRow(id, 1),
 };
 
 async function projectGrid(table, row, said) {
@@ -1350,6 +1407,10 @@ const handlers = {
   },
   grid_changed(data) {
     applyGridChanged(state, data);
+    renderGridPanel();
+  },
+  grid_replaced(data) {
+    applyGridReplaced(state, data);
     renderGridPanel();
   },
   tables_changed(data) {

@@ -99,6 +99,13 @@ export function applyGridChanged(state, { contribution }) {
   }
 }
 
+/** The whole grid after a reorder or a merge: it replaces what the page had. */
+export function applyGridReplaced(state, { grid }) {
+  if (grid && Array.isArray(grid.rows) && Array.isArray(grid.contributions)) {
+    state.grid = { rows: grid.rows, contributions: grid.contributions };
+  }
+}
+
 export function applyTables(state, { tables }) {
   if (Array.isArray(tables)) state.tables = tables;
 }

@@ -25,6 +25,7 @@ const ROOM_EVENTS = [
   "session_closed",
   "grid_added",
   "grid_changed",
+  "grid_replaced",
   "tables_changed",
   "grid_view_changed",
 ];
@@ -49,6 +50,7 @@ const BATCH_CHANGES = {
   ballot: "ballot",
   grid_added: "grid_added",
   grid_changed: "grid_changed",
+  grid_replaced: "grid_replaced",
   tables_changed: "tables_changed",
 };
 

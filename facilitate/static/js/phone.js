@@ -7,7 +7,7 @@ import { createOutbox, newId } from "./outbox.js";
 import { FEW_VOTERS_TEXT, applyReveal, itemKey, itemRef, rankingItems, rankingOf, votersText } from "./priorities.js";
 import { byId, currentPhase, el, phaseById, plural, renderKeyed, showConnection, showPhase, showRules } from "./ui.js";
 import { createCountdown, formatClock, timerState } from "./timer.js";
-import { applyGridAdded, applyGridChanged, applyTables, cellOf, columnTitle, gridColumns, gridPhase, rowLabel, rowsOf, tablesOf } from "./grid.js";
+import { applyGridAdded, applyGridChanged, applyGridReplaced, applyTables, cellOf, columnTitle, gridColumns, gridPhase, rowLabel, rowsOf, tablesOf } from "./grid.js";
 import { readJSON, readText, removeKey, writeJSON, writeText } from "./store.js";
 
 const MAX_LENGTH = 500;
@@ -899,6 +899,7 @@ function onEvent(name, data) {
   else if (name === "session_closed") state.closed = true;
   else if (name === "grid_added") applyGridAdded(state, data);
   else if (name === "grid_changed") applyGridChanged(state, data);
+  else if (name === "grid_replaced") applyGridReplaced(state, data);
   else if (name === "tables_changed") applyTables(state, data);
   else return;
   renderSession();
