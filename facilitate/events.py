@@ -384,6 +384,14 @@ def grid_merge(payload: dict, seat: Seat) -> dict:
     return {}
 
 
+@acknowledged("grid_row_merge", views.FACILITATOR)
+def grid_row_merge(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to pour a row (`row`) into another of its table (`into`)."""
+    row, into = field(payload, "row", str), field(payload, "into", str)
+    _write_and_push(seat, lambda st: st.merge_row(seat.code, row, into))
+    return {}
+
+
 @acknowledged("grid_row_reorder", views.FACILITATOR)
 def grid_row_reorder(payload: dict, seat: Seat) -> dict:
     """Sent by the facilitator to move a row to `position` within its table's grid."""

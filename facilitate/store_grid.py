@@ -227,13 +227,42 @@ class GridStore:
             self._renumber(self._cell(tx, row.id, kept.row_id, kept.column), kept, kept.position)
             return self._grid_replaced(tx, row)
 
+    def merge_row(self, code: str, row_id: str, into: str) -> Change:
+        """Pour one row's contributions into another row of the same table, and drop the first.
+
+        Two tables' rows never merge: each table keeps its own grid."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            gone, kept = (
+                self._grid_row_row(tx, row.id, row_id),
+                self._grid_row_row(tx, row.id, into),
+            )
+            if gone.id == kept.id or (gone.phase, gone.table_id) != (kept.phase, kept.table_id):
+                raise Refusal("invalid_payload")
+            moved = tx.scalars(
+                select(ContributionRow).where(
+                    ContributionRow.workshop_id == row.id, ContributionRow.row_id == gone.id
+                )
+            ).all()
+            for contribution in moved:
+                cell = self._cell(tx, row.id, kept.id, contribution.column)
+                contribution.row_id, contribution.position = kept.id, len(cell)
+                tx.flush()
+            tx.delete(gone)
+            return self._grid_replaced(tx, row)
+
+    @staticmethod
+    def _grid_row_row(tx: Session, workshop_id: int, row_id: object) -> GridRowRow:
+        found = tx.get(GridRowRow, (workshop_id, row_id)) if isinstance(row_id, str) else None
+        if found is None:
+            raise Refusal("unknown_row")
+        return found
+
     def reorder_row(self, code: str, row_id: str, position: int) -> Change:
         """Move a row to `position` within its table's grid."""
         with self._write() as tx:
             row = self._open_row(tx, code)
-            found = tx.get(GridRowRow, (row.id, row_id)) if isinstance(row_id, str) else None
-            if found is None:
-                raise Refusal("unknown_row")
+            found = self._grid_row_row(tx, row.id, row_id)
             siblings = tx.scalars(
                 select(GridRowRow)
                 .where(

@@ -277,6 +277,7 @@ def test_console_reorders_and_merges_grid_contributions(live_server, browser, sc
     row = seed.call("grid_set", {"row": None, "column": "situation", "text": "Les repas"})["row"]
     for text in ("Horaires de cuisine", "Un seul chariot", "Trop de patients à aider"):
         seed.call("grid_set", {"row": row, "column": "causes", "text": text})
+    seed.call("grid_set", {"row": None, "column": "situation", "text": "Le déjeuner"})
     seed.disconnect()
     console = browser.new_context(**LAPTOP).new_page()
     console.goto(links["facilitator_url"])
@@ -292,4 +293,10 @@ def test_console_reorders_and_merges_grid_contributions(live_server, browser, sc
     expect(causes.first).to_have_text(re.compile("Horaires de cuisine"))
     expect(causes.nth(1)).to_contain_text("Trop de patients à aider")
     expect(causes.nth(1)).to_contain_text("Un seul chariot")  # both texts kept
+
+    rows = board.locator("tr.grid-row")
+    expect(rows).to_have_count(2)
+    console.get_by_role("button", name="Fusionner avec la ligne du dessus").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Le déjeuner")
     screenshot(console, "console-grid-1280")

@@ -219,3 +219,26 @@ def test_facilitator_reorders_and_merges_contributions_and_rows(day2):
         phones[0].emit("grid_merge", {"id": ids[0], "into": ids[2]}, callback=True)["error"]["code"]
         == "forbidden"
     )
+
+
+def test_two_rows_of_a_table_merge_and_keep_every_contribution(day2):
+    _code, console, _board, phones = day2
+    first = write(phones[0], "Les repas")["row"]
+    write(phones[0], "Plateaux froids", first, "contraintes")
+    second = write(phones[1], "Le déjeuner")["row"]
+    write(phones[1], "Pas assez d'aides", second, "contraintes")
+    elsewhere = write(phones[2], "Les repas", group="t2")["row"]
+    assert console.emit("grid_row_merge", {"row": second, "into": first}, callback=True)["ok"]
+    grid = console.emit("sync", {}, callback=True)["state"]["grid"]
+    assert sorted(r["id"] for r in grid["rows"]) == sorted([first, elsewhere])
+    merged = [(c["column"], c["text"]) for c in grid["contributions"] if c["row"] == first]
+    assert sorted(merged) == [
+        ("contraintes", "Pas assez d'aides"),
+        ("contraintes", "Plateaux froids"),
+        ("situation", "Le déjeuner"),
+        ("situation", "Les repas"),
+    ]
+    across = console.emit("grid_row_merge", {"row": elsewhere, "into": first}, callback=True)
+    assert across["error"]["code"] == "invalid_payload"  # tables keep their own grids
+    gone = console.emit("grid_row_merge", {"row": second, "into": first}, callback=True)
+    assert gone["error"]["code"] == "unknown_row"

@@ -1058,7 +1058,20 @@ function rowOrderButtons(phase, row) {
   const down = withTarget(actionButton("Descendre la ligne", "button-quiet", `grid:row-down:${row.id}`, "row-down"), row.id);
   if (index <= 0) setAvailable(up, false);
   if (index >= siblings.length - 1) setAvailable(down, false);
-  return [up, down];
+  if (index <= 0) return [up, down];
+  // Two rows that turn out to be one situation: everything goes into the row above.
+  const merge = withTarget(actionButton("Fusionner avec la ligne du dessus", "button-quiet", `grid:row-merge:${row.id}`, "row-merge"), row.id);
+  return [up, down, merge];
+}
+
+async function mergeRow(id) {
+  const row = state.grid.rows.find((known) => known.id === id);
+  if (!row) return;
+  const siblings = rowsOf(state, row.phase, row.table);
+  const index = siblings.findIndex((known) => known.id === id);
+  if (index <= 0) return;
+  const ack = await gridCommand("grid_row_merge", { row: id, into: siblings[index - 1].id });
+  if (ack && ack.ok) say("Lignes fusionnées : toutes les contributions sont gardées.");
 }
 
 async function moveContribution(id, step) {
@@ -1193,6 +1206,7 @@ const gridActions = {
   merge: (id) => moveContribution(id, 0),
   "row-up": (id) => moveRow(id, -1),
   "row-down": (id) => moveRow(id, 1),
+  "row-merge": (id) => mergeRow(id),
 };
 
 async function projectGrid(table, row, said) {
