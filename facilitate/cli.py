@@ -16,12 +16,16 @@ def main(argv: list[str] | None = None) -> int:
     new = commands.add_parser("new", help="ouvrir une séance et afficher ses adresses en JSON")
     new.add_argument("--kit", required=True)
     new.add_argument("--title")
+    export = commands.add_parser("export", help="écrire le compte-rendu d'une séance")
+    export.add_argument("code")
+    export.add_argument("--format", choices=("md", "html", "json"), default="md")
+    export.add_argument("-o", "--output", help="fichier à écrire (défaut : la sortie standard)")
     args = parser.parse_args(argv)
     if args.command == "serve":
         from .server import serve as run_server
 
         return run_server(args.host, args.port)
-    return {"kits": list_kits, "new": new_workshop}[args.command](args)
+    return {"kits": list_kits, "new": new_workshop, "export": export_minutes}[args.command](args)
 
 
 def list_kits(_args) -> int:
@@ -55,4 +59,26 @@ def new_workshop(args) -> int:
             print(json.dumps({"error": refusal.as_dict()}, ensure_ascii=False), file=sys.stderr)
             return 2
         print(json.dumps(links(code, key), ensure_ascii=False))
+    return 0
+
+
+def export_minutes(args) -> int:
+    """Write a session's minutes, the same document as `GET /api/sessions/<code>/minutes.*`."""
+    from pathlib import Path
+
+    from .app import create_app
+    from .errors import Refusal
+    from .web import known_code, render_minutes
+
+    app = create_app()
+    with app.app_context():
+        try:
+            text = render_minutes(known_code(args.code), args.format)
+        except Refusal as refusal:
+            print(json.dumps({"error": refusal.as_dict()}, ensure_ascii=False), file=sys.stderr)
+            return 2
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        print(text, end="")
     return 0

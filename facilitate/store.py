@@ -47,6 +47,8 @@ def _workshop(row: WorkshopRow, volunteers: int = 0) -> Workshop:
         row.rev,
         _timer(row),
         volunteers,
+        row.opened_on,
+        row.took_part,
     )
 
 

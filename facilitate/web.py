@@ -1,5 +1,6 @@
 """HTTP routes: the pages, the session API and the QR code."""
 
+import json
 from urllib.parse import urlsplit
 
 from flask import (
@@ -13,6 +14,7 @@ from flask import (
     url_for,
 )
 
+from . import minutes as compte_rendu
 from .errors import Refusal
 from .kits import AUDIENCES
 from .qr import qr_svg
@@ -226,3 +228,28 @@ def qr(code: str):
     code = known_code(code)
     svg = qr_svg(base_url() + url_for("web.phone", code=code))
     return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "max-age=3600"})
+
+
+MINUTES_FORMATS = {
+    "json": ("application/json", lambda m: json.dumps(m, ensure_ascii=False, indent=2)),
+    "md": ("text/markdown; charset=utf-8", compte_rendu.to_markdown),
+    "html": ("text/html; charset=utf-8", compte_rendu.to_html),
+}
+
+
+def render_minutes(code: str, fmt: str) -> str:
+    """A workshop's minutes in one format, as text (the HTTP route and the CLI share it)."""
+    return MINUTES_FORMATS[fmt][1](compte_rendu.minutes(services().store.snapshot(code)))
+
+
+@bp.get("/api/sessions/<code>/minutes.<fmt>")
+def minutes_file(code: str, fmt: str):
+    """The minutes, for the facilitator: `Authorization: Bearer <facilitator_key>`."""
+    code = known_code(code)
+    if fmt not in MINUTES_FORMATS:
+        return not_found(None)
+    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not services().store.is_facilitator(code, key):
+        return jsonify(error=Refusal("bad_key").as_dict()), 401
+    body = render_minutes(code, fmt)
+    return Response(body, mimetype=MINUTES_FORMATS[fmt][0].split(";")[0])

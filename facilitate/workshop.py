@@ -4,6 +4,7 @@
 or SQLAlchemy's.
 """
 
+import datetime
 import hashlib
 import hmac
 import math
@@ -78,6 +79,8 @@ class Workshop:
     rev: int
     timer: Timer = Timer(0)
     volunteers: int = 0
+    opened_on: datetime.date | None = None  # the day only: the minutes carry no time
+    took_part: int | None = None  # phones that joined, counted when the session closes
 
 
 @dataclass(frozen=True)
