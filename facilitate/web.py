@@ -18,6 +18,7 @@ from . import minutes as compte_rendu
 from .errors import Refusal
 from .kits import AUDIENCES
 from .qr import qr_svg
+from .review import review
 from .workshop import clean_title, normalise_code
 
 bp = Blueprint("web", __name__)
@@ -242,14 +243,28 @@ def render_minutes(code: str, fmt: str) -> str:
     return MINUTES_FORMATS[fmt][1](compte_rendu.minutes(services().store.snapshot(code)))
 
 
+def bearer_is_facilitator(code: str) -> bool:
+    """Whether the request carries this workshop's key as `Authorization: Bearer <key>`."""
+    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    return services().store.is_facilitator(code, key)
+
+
 @bp.get("/api/sessions/<code>/minutes.<fmt>")
 def minutes_file(code: str, fmt: str):
     """The minutes, for the facilitator: `Authorization: Bearer <facilitator_key>`."""
     code = known_code(code)
     if fmt not in MINUTES_FORMATS:
         return not_found(None)
-    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    if not services().store.is_facilitator(code, key):
+    if not bearer_is_facilitator(code):
         return jsonify(error=Refusal("bad_key").as_dict()), 401
     body = render_minutes(code, fmt)
     return Response(body, mimetype=MINUTES_FORMATS[fmt][0].split(";")[0])
+
+
+@bp.get("/api/sessions/<code>/review")
+def review_texts(code: str):
+    """For the facilitator only: the texts that name a person or single out a role, and why."""
+    code = known_code(code)
+    if not bearer_is_facilitator(code):
+        return jsonify(error=Refusal("bad_key").as_dict()), 401
+    return jsonify(review=review(services().store.snapshot(code)))
