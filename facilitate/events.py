@@ -156,7 +156,11 @@ def sync(_payload: dict, seat: Seat) -> dict:
 
 
 def _write_and_push(seat: Seat, write: Callable):
-    """Run one write and push its change while holding the write lock, so pushes keep rev order."""
+    """Run one write and push its change while holding the write lock, so pushes keep rev order.
+
+    A store write returns its `Change`, or `(answer, Change | None)` when the sender needs more
+    than the change (a note, a row id, the dots left) or a resend changed nothing.
+    """
     s = services()
     with s.store.lock:
         result = write(s.store)

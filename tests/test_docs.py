@@ -35,3 +35,19 @@ def test_every_setting_is_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     names = [f"FACILITATE_{key}" for key in config.load({"DATA_DIR": "/tmp/facilitate-doc"})]
     assert [n for n in names if n not in readme and n != "FACILITATE_TESTING"] == []
+
+
+def js_list(source: str, name: str) -> set[str]:
+    """The quoted names of one constant list in a JS module."""
+    block = re.search(rf"const {name} = \[(.*?)\];", source, re.S).group(1)
+    return set(re.findall(r'"(\w+)"', block))
+
+
+def test_the_pages_listen_for_every_event_the_server_sends():
+    """The event names live in Python (push.py) and in JS (live.js): they must agree."""
+    live = (ROOT / "facilitate" / "static" / "js" / "live.js").read_text(encoding="utf-8")
+    room = js_list(live, "ROOM_EVENTS")
+    assert room == set(SERVER_EVENTS) - {"batch", "presence"}
+    assert js_list(live, "DIRECT_PHONE_EVENTS") <= room
+    for name in ("batch", "presence"):
+        assert f'"{name}"' in live

@@ -18,6 +18,7 @@ import {
   votersText,
 } from "./priorities.js";
 import {
+  applyPhaseChange,
   byId,
   byLane,
   currentPhase,
@@ -426,11 +427,9 @@ const handlers = {
     renderNotes();
     renderPending();
   },
-  phase_changed({ phase, in_view: inView, hold, timer, notes, voters }) {
-    if (phase !== state.phase) delete state.voters; // counted for the step we leave
-    if (typeof voters === "number") state.voters = voters; // entering a vote already under way
-    state.phase = phase;
-    if (typeof inView === "string") state.in_view = inView;
+  phase_changed(data) {
+    const { hold, timer, notes } = data;
+    applyPhaseChange(state, data);
     if (timer) countdown.set(timer);
     renderPhase();
     // A kit's notes phase may hold notes back, or end a hold and reveal what it held.

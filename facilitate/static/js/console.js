@@ -19,6 +19,7 @@ import {
   votersText,
 } from "./priorities.js";
 import {
+  applyPhaseChange,
   byId,
   currentPhase,
   el,
@@ -1375,11 +1376,9 @@ const handlers = {
     renderNotes();
     renderHold();
   },
-  phase_changed({ phase, in_view: inView, hold, timer, notes, voters }) {
-    if (phase !== state.phase) delete state.voters; // counted for the step we leave
-    if (typeof voters === "number") state.voters = voters; // entering a vote already under way
-    state.phase = phase;
-    if (typeof inView === "string") state.in_view = inView;
+  phase_changed(data) {
+    const { hold, timer, notes } = data;
+    applyPhaseChange(state, data);
     if (timer) countdown.set(timer);
     renderPhases();
     renderVote();

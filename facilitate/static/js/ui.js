@@ -29,6 +29,18 @@ export function phaseById(state, id) {
 }
 
 /** The notes of the round the room works on (`in_view`); the others belong to earlier steps. */
+/**
+ * A phase change as the board and the console both take it: the new phase and round in view, and
+ * the voter count of a vote already under way (a count from the step left behind is dropped).
+ * The hold, the timer and the re-rendering stay with each page.
+ */
+export function applyPhaseChange(state, { phase, in_view: inView, voters }) {
+  if (phase !== state.phase) delete state.voters;
+  if (typeof voters === "number") state.voters = voters;
+  state.phase = phase;
+  if (typeof inView === "string") state.in_view = inView;
+}
+
 export function notesInView(state) {
   return state.notes.filter((note) => note.phase === state.in_view);
 }
