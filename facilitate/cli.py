@@ -16,9 +16,10 @@ def main(argv: list[str] | None = None) -> int:
     new = commands.add_parser("new", help="ouvrir une séance et afficher ses adresses en JSON")
     new.add_argument("--kit", required=True)
     new.add_argument("--title")
+    new.add_argument("--follows", help="code de la séance dont celle-ci est la suite")
     export = commands.add_parser("export", help="écrire le compte-rendu d'une séance")
     export.add_argument("code")
-    export.add_argument("--format", choices=("md", "html", "json"), default="md")
+    export.add_argument("--format", choices=("md", "html", "json", "docx"), default="md")
     export.add_argument("-o", "--output", help="fichier à écrire (défaut : la sortie standard)")
     args = parser.parse_args(argv)
     if args.command == "serve":
@@ -48,13 +49,14 @@ def new_workshop(args) -> int:
     from .app import create_app
     from .errors import Refusal
     from .network import public_url
-    from .web import links, open_workshop
+    from .web import followed, links, open_workshop
 
     app = create_app()
     base = app.config["PUBLIC_URL"] or public_url("0.0.0.0", 8000)
     with app.test_request_context(base_url=base):
         try:
-            code, key = open_workshop(args.kit, args.title)
+            earlier = followed(args.follows, None, check_key=False)
+            code, key = open_workshop(args.kit, args.title, earlier)
         except Refusal as refusal:
             print(json.dumps({"error": refusal.as_dict()}, ensure_ascii=False), file=sys.stderr)
             return 2
@@ -77,8 +79,10 @@ def export_minutes(args) -> int:
         except Refusal as refusal:
             print(json.dumps({"error": refusal.as_dict()}, ensure_ascii=False), file=sys.stderr)
             return 2
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        Path(args.output).write_bytes(data)
     else:
-        print(text, end="")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
     return 0

@@ -27,6 +27,14 @@ MESSAGES = {
     "unknown_contribution": "Cette contribution n'existe pas dans la grille.",
     "edit_conflict": "Ce texte a changé entre-temps : relisez-le avant de le modifier.",
     "session_closed": "La séance est close : plus rien ne peut être ajouté.",
+    "not_closed": "Clôturez d'abord la séance : seul un compte-rendu définitif se publie.",
+    "unknown_action": "Cette action n'existe pas dans le plan d'action.",
+    "owner_missing": "Indiquez la fonction ou le groupe qui porte l'action.",
+    "bad_status": "Statut inconnu : à valider, validée, en cours, réalisée ou en attente.",
+    "unknown_record": "Cet élément n'existe pas dans le compte-rendu.",
+    "bad_record_kind": "Type inconnu : point de désaccord, question non résolue ou travail "
+    "intersession.",
+    "unknown_follows": "La séance à suivre est introuvable : vérifiez son code.",
     "unknown_event": "Action inconnue.",
     "server_error": "Erreur du serveur : rien n'a été enregistré, réessayez.",
 }

@@ -18,6 +18,7 @@ from .app import socketio
 from .errors import Refusal
 from .priorities import target_of
 from .push import room
+from .review import review
 from .web import facilitator_cookie
 from .workshop import (
     ROLES,
@@ -316,6 +317,67 @@ def decision_set(payload: dict, seat: Seat) -> dict:
     reason = clean_text(payload.get("reason"))
     _write_and_push(seat, lambda st: st.set_decision(seat.code, target, decision, reason))
     return {}
+
+
+@acknowledged("note_edit", views.FACILITATOR)
+def note_edit(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to reword a note after the review; its theme and votes stay."""
+    note_id, text = field(payload, "note_id", str), clean_text(payload.get("text"))
+    _write_and_push(seat, lambda st: st.edit_note(seat.code, note_id, text))
+    return {}
+
+
+@acknowledged("review_get", views.FACILITATOR)
+def review_get(_payload: dict, seat: Seat) -> dict:
+    """Sent by the console before closing: the texts that name a person or single out a role."""
+    return {"review": review(services().store.snapshot(seat.code))}
+
+
+@acknowledged("action_save", views.FACILITATOR)
+def action_save(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to write an action (a new `id`) or update some of its fields."""
+    action_id = clean_note_id(payload.get("id"))
+    action, _change = _write_and_push(
+        seat, lambda st: st.save_action(seat.code, action_id, payload)
+    )
+    return {"action": views.action_view(action)}
+
+
+@acknowledged("action_delete", views.FACILITATOR)
+def action_delete(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to take an action off the plan."""
+    action_id = field(payload, "id", str)
+    _write_and_push(seat, lambda st: st.delete_action(seat.code, action_id))
+    return {}
+
+
+@acknowledged("record_save", views.FACILITATOR)
+def record_save(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to note a disagreement, an open question or intersession work,
+    or to reword one (`id` of an existing record)."""
+    record_id, text = clean_note_id(payload.get("id")), clean_text(payload.get("text"))
+    kind = payload.get("kind")
+    _write_and_push(seat, lambda st: st.save_record(seat.code, record_id, kind, text))
+    return {"id": record_id}
+
+
+@acknowledged("record_delete", views.FACILITATOR)
+def record_delete(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator to remove a record."""
+    record_id = field(payload, "id", str)
+    _write_and_push(seat, lambda st: st.delete_record(seat.code, record_id))
+    return {}
+
+
+@acknowledged("minutes_publish", views.FACILITATOR)
+def minutes_publish(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator once the session is closed: every screen gets the minutes' link,
+    readable without the key (`published: false` withdraws it)."""
+    published = payload.get("published", True)
+    if not isinstance(published, bool):
+        raise Refusal("invalid_payload")
+    _write_and_push(seat, lambda st: st.set_published(seat.code, published))
+    return {"published": published, "url": views.minutes_path(seat.code)}
 
 
 @acknowledged("session_close", views.FACILITATOR)

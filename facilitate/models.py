@@ -45,6 +45,10 @@ class WorkshopRow(Base):
     grid_row: Mapped[str | None] = mapped_column(String(36), nullable=True)
     key_digest: Mapped[str] = mapped_column(String(64))
     opened_on: Mapped[datetime.date] = mapped_column(Date)
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What an earlier session left to this one (`follows`): a JSON copy, so that the story
+    # survives the earlier session's deletion. See `followup.py`.
+    story_json: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ParticipantRow(Base):
@@ -211,3 +215,35 @@ class ContributionRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
     tag: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+
+class ActionRow(Base):
+    """A line of the action plan, carried by a function or a group."""
+
+    __tablename__ = "actions"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    what: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20))
+    indicator: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class RecordRow(Base):
+    """A disagreement, an unresolved question or intersession work, for the minutes."""
+
+    __tablename__ = "records"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer)

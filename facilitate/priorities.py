@@ -5,7 +5,7 @@ theme. Dots are counted per item; nobody sees a count before the reveal, and wit
 three voters nobody ever sees one, so that a count can never single a person out.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .errors import Refusal
 from .workshop import Note
@@ -94,3 +94,10 @@ def rank(tallies: dict[str, int], items: list[Item]) -> list[Priority]:
 def counts_shown(voters: int) -> bool:
     """Whether counts may be shown: never below three voters."""
     return voters >= MIN_VOTERS_FOR_COUNTS
+
+
+def relabel(vote: VoteRound, texts: dict[str, str]) -> VoteRound:
+    """A ranking as its items read now: a reworded note keeps its votes and its rank; an item
+    hidden since the reveal (no text any more) leaves the ranking."""
+    ranking = tuple(replace(p, text=texts[p.target]) for p in vote.ranking if p.target in texts)
+    return replace(vote, ranking=ranking)

@@ -30,6 +30,10 @@ SERVER_EVENTS = (
     "grid_replaced",
     "tables_changed",
     "grid_view_changed",
+    "note_changed",
+    "actions_changed",
+    "records_changed",
+    "minutes_published",
     "batch",
     "presence",
 )

@@ -7,6 +7,7 @@ It is a helper, not a judge: it errs on the side of asking.
 
 import re
 
+from .priorities import target_ref
 from .workshop import Snapshot
 
 NAMED = re.compile(
@@ -47,13 +48,31 @@ def reasons(text: str) -> list[str]:
 
 
 def review(snapshot: Snapshot) -> list[dict]:
-    """Every visible text of the session to reword, with its kind, id and reasons."""
-    texts = [("note", n.id, n.text) for n in snapshot.notes if not n.hidden]
-    texts += [("theme", t.id, t.title) for t in snapshot.themes]
-    texts += [("contribution", c.id, c.text) for c in snapshot.contributions]
+    """Every text of the minutes to reword, with what it is, where, and why."""
     out = []
-    for kind, ident, text in texts:
-        why = reasons(text)
+    for item in _texts(snapshot):
+        why = reasons(item["text"])
         if why:
-            out.append({"kind": kind, "id": ident, "text": text, "reasons": why})
+            out.append({**item, "reasons": why})
     return out
+
+
+def _texts(snapshot: Snapshot) -> list[dict]:
+    """Each text the minutes will print, with what the console needs to reword it."""
+    texts = [{"kind": "note", "id": n.id, "text": n.text} for n in snapshot.notes if not n.hidden]
+    texts += [{"kind": "theme", "id": t.id, "text": t.title} for t in snapshot.themes]
+    texts += [
+        {"kind": "contribution", "id": c.id, "version": c.version, "text": c.text}
+        for c in snapshot.contributions
+    ]
+    for a in snapshot.actions:
+        for name in ("what", "owner", "due", "indicator"):
+            if getattr(a, name):
+                texts.append(
+                    {"kind": "action", "id": a.id, "field": name, "text": getattr(a, name)}
+                )
+    texts += [{"kind": "record", "id": r.id, "text": r.text} for r in snapshot.records]
+    for target, (decision, reason) in snapshot.decisions.items():
+        for name, text in (("decision", decision), ("reason", reason)):
+            texts.append({"kind": "decision", **target_ref(target), "field": name, "text": text})
+    return texts

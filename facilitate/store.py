@@ -4,7 +4,6 @@ Every write commits before it returns, so that an adapter acknowledges only what
 Nothing here stores an author, an address or a time finer than the day.
 """
 
-import datetime
 import json
 import threading
 import time
@@ -19,7 +18,9 @@ from . import workshop as rules
 from .errors import Refusal
 from .kits import Kit
 from .models import Base, NoteRow, ParticipantRow, WorkshopRow, engine_for
+from .plan import Action
 from .store_grid import GridStore
+from .store_plan import PlanStore
 from .store_priorities import PrioritiesStore
 from .workshop import Change, Note, Snapshot, Timer, Workshop
 
@@ -49,10 +50,11 @@ def _workshop(row: WorkshopRow, volunteers: int = 0) -> Workshop:
         volunteers,
         row.opened_on,
         row.took_part,
+        row.published,
     )
 
 
-class Store(PrioritiesStore, GridStore):
+class Store(PrioritiesStore, GridStore, PlanStore):
     """The workshops' database. Writes are serialised by `lock`, which the caller holds."""
 
     _kit_of = staticmethod(_kit)
@@ -100,17 +102,24 @@ class Store(PrioritiesStore, GridStore):
         row.rev = rev
         return rev
 
-    def open_workshop(self, kit: Kit, title: str) -> tuple[str, str]:
-        """Store a new workshop; return its code and the facilitator key (kept nowhere else)."""
+    def open_workshop(
+        self, kit: Kit, title: str, story: dict | None = None, carried: list[Action] = ()
+    ) -> tuple[str, str]:
+        """Store a new workshop; return its code and the facilitator key (kept nowhere else).
+
+        `story` and `carried` are what the session it follows left to it (`followup.py`).
+        """
         key = rules.new_secret()
         for _ in range(20):
             code = rules.new_code()
             try:
                 with self._write() as tx:
                     row = self._new_row(kit, title, code, key)
+                    row.story_json = json.dumps(story, ensure_ascii=False) if story else None
                     tx.add(row)
                     tx.flush()
                     self._seed_tables(tx, row.id, kit)
+                    self._carry_actions(tx, row.id, carried)
                 return code, key
             except IntegrityError:  # code already taken: draw again
                 continue
@@ -129,7 +138,8 @@ class Store(PrioritiesStore, GridStore):
             timer_left=Timer.for_phase(kit.phases[0]).left,
             timer_ends_at=None,
             key_digest=rules.digest(self.secret_key, key),
-            opened_on=datetime.date.today(),
+            opened_on=rules.today(),
+            published=False,
         )
 
     def snapshot(self, code: str) -> Snapshot:
@@ -146,8 +156,10 @@ class Store(PrioritiesStore, GridStore):
             return Snapshot(
                 _workshop(row, volunteers),
                 notes,
-                **self._priorities_state(tx, row),
+                **self._priorities_state(tx, row, notes),
                 **self._grid_state(tx, row),
+                **self._plan_state(tx, row),
+                story=json.loads(row.story_json) if row.story_json else None,
             )
 
     @staticmethod
@@ -248,6 +260,18 @@ class Store(PrioritiesStore, GridStore):
             return Change(
                 rev, "note_hidden", {"note_id": note_id, "pending": self._pending(tx, row.id)}
             )
+
+    def edit_note(self, code: str, note_id: str, text: str) -> Change:
+        """Reword a note (after the review): its id, round, theme and votes stay."""
+        with self._write() as tx:
+            row = self._open_row(tx, code)
+            note = tx.get(NoteRow, (row.id, note_id))
+            if note is None or note.hidden:
+                raise Refusal("unknown_note")
+            note.text = text
+            rev = self._bump(tx, row)
+            data = {"note": note.to_note(), "pending": self._pending(tx, row.id)}
+            return Change(rev, "note_changed", data)
 
     def set_phase(self, code: str, phase_id: str) -> Change:
         """Move the workshop to one of its kit's phases."""

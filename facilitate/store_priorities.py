@@ -305,13 +305,16 @@ class PrioritiesStore:
                 )
         tx.execute(delete(DotRow).where(DotRow.workshop_id == row.id))
 
-    def _priorities_state(self, tx: Session, row) -> dict:
-        """What a snapshot needs of prioritisation."""
+    def _priorities_state(self, tx: Session, row, notes: tuple) -> dict:
+        """What a snapshot needs of prioritisation; rankings read as their items read now."""
         rounds = tx.scalars(select(VoteRoundRow).where(VoteRoundRow.workshop_id == row.id))
         decisions = tx.scalars(select(DecisionRow).where(DecisionRow.workshop_id == row.id))
+        themes = self._themes(tx, row.id)
+        texts = {f"note:{n.id}": n.text for n in notes if not n.hidden}
+        texts |= {f"theme:{t.id}": t.title for t in themes}
         return {
-            "themes": self._themes(tx, row.id),
-            "rounds": {r.phase: vote_round(r) for r in rounds},
+            "themes": themes,
+            "rounds": {r.phase: priorities.relabel(vote_round(r), texts) for r in rounds},
             "decisions": {d.target: (d.decision, d.reason) for d in decisions},
             "voters": self._voters(tx, row.id, row.phase),
         }

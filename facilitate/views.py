@@ -34,6 +34,30 @@ def contribution_view(c) -> dict:
     return out
 
 
+def action_view(a) -> dict:
+    """A line of the action plan: carried by a function or a group, with its status."""
+    out = {
+        "id": a.id,
+        "what": a.what,
+        "owner": a.owner,
+        "due": a.due,
+        "status": a.status,
+        "indicator": a.indicator,
+    }
+    if a.origin:
+        out["origin"] = a.origin
+    return out
+
+
+def record_view(r) -> dict:
+    return {"id": r.id, "kind": r.kind, "text": r.text}
+
+
+def minutes_path(code: str) -> str:
+    """The address of the printable minutes, given to every screen once published."""
+    return f"/api/sessions/{code}/minutes.html"
+
+
 def grid_row_view(r) -> dict:
     return {"id": r.id, "phase": r.phase, "table": r.table, "position": r.position}
 
@@ -104,7 +128,15 @@ def state_for(
             "contributions": [contribution_view(c) for c in snapshot.contributions],
         },
         "grid_view": snapshot.grid_view,
+        "actions": [action_view(a) for a in snapshot.actions],
+        "records": [record_view(r) for r in snapshot.records],
+        "published": w.published,
     }
+    if snapshot.story:  # "Où en est-on ?": what the session followed left open
+        story = snapshot.story
+        state["followup"] = {"followed": story["followed"], "priorities": story["priorities"]}
+    if w.published:
+        state["minutes_url"] = minutes_path(w.code)
     vote_open = _vote_open(snapshot)
     visible = [n for n in snapshot.notes if not n.hidden]
     if role == BOARD:
@@ -200,11 +232,27 @@ def board_update(change: Change, now: float) -> tuple[str, dict]:
             return "decision_changed", {"rev": rev, "decision": decision}
         case "session_closed":
             return "session_closed", {"rev": rev, "notes": [note_for_board(n) for n in d["notes"]]}
+        case "note_changed" if not d["note"].revealed:
+            return "notes_pending", {"rev": rev, "pending": d["pending"]}
+        case "note_changed":
+            return "note_changed", {"rev": rev, "note": note_for_board(d["note"])}
+        case "actions_changed" | "records_changed" | "minutes_published":
+            return change.type, {"rev": rev, **_plan_payload(change)}
         case (
             "grid_added" | "grid_changed" | "grid_replaced" | "tables_changed" | "grid_view_changed"
         ):
             return change.type, {"rev": rev, **_grid_payload(change)}
     raise ValueError(f"no board view for {change.type}")
+
+
+def _plan_payload(change: Change) -> dict:
+    d = change.data
+    match change.type:
+        case "actions_changed":
+            return {"actions": [action_view(a) for a in d["actions"]]}
+        case "records_changed":
+            return {"records": [record_view(r) for r in d["records"]]}
+    return {"published": d["published"], "url": minutes_path(d["code"])}
 
 
 def _grid_payload(change: Change) -> dict:
@@ -245,9 +293,9 @@ def _phase_payload(change: Change, now: float) -> dict:
 
 def facilitator_update(change: Change, now: float) -> tuple[str, dict]:
     """The event the console gets: the board's, with held notes shown as held."""
-    if change.type == "note_added":
+    if change.type in ("note_added", "note_changed"):
         note = note_for_facilitator(change.data["note"])
-        return "note_added", {"rev": change.rev, "note": note, "pending": change.data["pending"]}
+        return change.type, {"rev": change.rev, "note": note, "pending": change.data["pending"]}
     return board_update(change, now)
 
 
@@ -270,6 +318,8 @@ def phone_now(change: Change, now: float) -> tuple[str, dict] | None:
             return "votes_revealed", _revealed_payload(change)
         case "session_closed":
             return "session_closed", {"rev": change.rev}
+        case "minutes_published":
+            return "minutes_published", {"rev": change.rev, **_plan_payload(change)}
     return None
 
 
@@ -296,4 +346,6 @@ def phone_change(change: Change) -> dict | None:
             return {"type": "ballot"}  # a phone in a vote asks for a fresh ballot
         case "grid_added" | "grid_changed" | "grid_replaced" | "tables_changed":
             return {"type": change.type, **_grid_payload(change)}
+        case "actions_changed" | "records_changed":
+            return {"type": change.type, **_plan_payload(change)}
     return None

@@ -14,12 +14,14 @@ from flask import (
     url_for,
 )
 
+from . import followup
 from . import minutes as compte_rendu
 from .errors import Refusal
 from .kits import AUDIENCES
+from .minutes_docx import to_docx
 from .qr import qr_svg
 from .review import review
-from .workshop import clean_title, normalise_code
+from .workshop import Snapshot, clean_title, normalise_code
 
 bp = Blueprint("web", __name__)
 
@@ -50,12 +52,37 @@ def links(code: str, key: str) -> dict:
     }
 
 
-def open_workshop(kit_id: object, title: object) -> tuple[str, str]:
-    """Validate and store a new workshop; return its code and facilitator key."""
+def open_workshop(
+    kit_id: object, title: object, earlier: Snapshot | None = None
+) -> tuple[str, str]:
+    """Validate and store a new workshop; return its code and facilitator key.
+
+    A workshop that follows an `earlier` one picks up what that one left open.
+    """
     kit = services().kits.get(kit_id) if isinstance(kit_id, str) else None
     if kit is None:
         raise Refusal("unknown_kit")
-    return services().store.open_workshop(kit, clean_title(title, kit))
+    title, store = clean_title(title, kit), services().store
+    if earlier is None:
+        return store.open_workshop(kit, title)
+    return store.open_workshop(
+        kit, title, followup.story_for_next(earlier), followup.carried_actions(earlier)
+    )
+
+
+def followed(follows: object, key: object | None, check_key: bool = True) -> Snapshot | None:
+    """The session a new one follows (None when `follows` is empty), if `key` is its
+    facilitator's; the host's own command line (`check_key` False) holds the database already."""
+    if follows is None or follows == "":
+        return None
+    try:
+        code = normalise_code(follows)
+        snapshot = services().store.snapshot(code)
+    except Refusal:
+        raise Refusal("unknown_follows") from None
+    if check_key and not services().store.is_facilitator(code, key):
+        raise Refusal("bad_key")
+    return snapshot
 
 
 def known_code(code: str) -> str:
@@ -65,10 +92,13 @@ def known_code(code: str) -> str:
     return code
 
 
+STATUSES = {"unknown_session": 404, "bad_key": 403}
+
+
 @bp.errorhandler(Refusal)
 def refused(refusal: Refusal):
     """A refusal on an API route is JSON; on a page it is a French error page."""
-    status = 404 if refusal.code == "unknown_session" else 400
+    status = STATUSES.get(refusal.code, 400)
     if request.path.startswith("/api/"):
         return jsonify(error=refusal.as_dict()), status
     return render_template(
@@ -183,17 +213,49 @@ def _workshop(code: str):
 @bp.get("/animer")
 def start():
     """The facilitator's start page: every kit with its agenda, and the form to open one."""
-    return render_template("start.html", kits=_kit_cards())
+    return render_template(
+        "start.html",
+        kits=_kit_cards(),
+        earlier=_my_sessions(),
+        follows=request.args.get("follows", "").upper(),
+    )
 
 
 @bp.post("/animer")
 def start_open():
-    """The start form's target: open the workshop and go to its console."""
+    """The start form's target: open the workshop and go to its console.
+
+    `follows` names an earlier session this browser animated: its console cookie is the key.
+    """
+    follows = request.form.get("follows") or None
     try:
-        code, key = open_workshop(request.form.get("kit"), request.form.get("title"))
+        key = request.cookies.get(facilitator_cookie(normalise_code(follows))) if follows else None
+        earlier = followed(follows, key)
+        code, key = open_workshop(request.form.get("kit"), request.form.get("title"), earlier)
     except Refusal as refusal:
-        return render_template("start.html", kits=_kit_cards(), error=refusal.message), 400
+        page = render_template(
+            "start.html", kits=_kit_cards(), earlier=_my_sessions(), error=refusal.message
+        )
+        return page, 400
     return _keep_key(code, key)
+
+
+def _my_sessions() -> list[dict]:
+    """The sessions this browser animated (it holds their console cookies), newest first: the
+    ones a new session can follow. No other browser learns they exist."""
+    store, found = services().store, []
+    prefix = facilitator_cookie("")
+    for name, key in request.cookies.items():
+        if not name.startswith(prefix):
+            continue
+        try:
+            code = normalise_code(name.removeprefix(prefix))
+            if store.is_facilitator(code, key):
+                found.append(store.snapshot(code).workshop)
+        except Refusal:
+            continue
+    found.sort(key=lambda w: (w.opened_on, w.title), reverse=True)
+    return [{"code": w.code, "label": f"{w.title} ({w.opened_on.isoformat()})"} for w in found]
 
 
 def _kit_cards() -> list[dict]:
@@ -215,11 +277,13 @@ def _kit_cards() -> list[dict]:
 
 @bp.post("/api/sessions")
 def api_open():
-    """Open a workshop from a kit: `{"kit", "title"?}`; answers its addresses and key."""
+    """Open a workshop from a kit: `{"kit", "title"?, "follows"?, "follows_key"?}`; answers
+    its addresses and key."""
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
         raise Refusal("invalid_payload")
-    code, key = open_workshop(payload.get("kit"), payload.get("title"))
+    earlier = followed(payload.get("follows"), payload.get("follows_key"))
+    code, key = open_workshop(payload.get("kit"), payload.get("title"), earlier)
     return jsonify(links(code, key)), 201
 
 
@@ -232,39 +296,62 @@ def qr(code: str):
 
 
 MINUTES_FORMATS = {
-    "json": ("application/json", lambda m: json.dumps(m, ensure_ascii=False, indent=2)),
-    "md": ("text/markdown; charset=utf-8", compte_rendu.to_markdown),
-    "html": ("text/html; charset=utf-8", compte_rendu.to_html),
+    "json": "application/json",
+    "md": "text/markdown; charset=utf-8",
+    "html": "text/html; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
+RENDER = {
+    "json": lambda m: json.dumps(m, ensure_ascii=False, indent=2) + "\n",
+    "md": compte_rendu.to_markdown,
+    "html": compte_rendu.to_html,
+    "docx": to_docx,
+}
+# The printable page has one inline stylesheet, allowed by its hash; nothing else runs there.
+MINUTES_PAGE_CSP = (
+    f"default-src 'none'; style-src {compte_rendu.print_css_hash()}; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
 
 
-def render_minutes(code: str, fmt: str) -> str:
-    """A workshop's minutes in one format, as text (the HTTP route and the CLI share it)."""
-    return MINUTES_FORMATS[fmt][1](compte_rendu.minutes(services().store.snapshot(code)))
+def render_minutes(code: str, fmt: str) -> str | bytes:
+    """A workshop's minutes in one format (the HTTP route and the CLI share it)."""
+    return RENDER[fmt](compte_rendu.minutes(services().store.snapshot(code)))
 
 
-def bearer_is_facilitator(code: str) -> bool:
-    """Whether the request carries this workshop's key as `Authorization: Bearer <key>`."""
-    key = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-    return services().store.is_facilitator(code, key)
+def request_key(code: str) -> str | None:
+    """The facilitator key a request carries: `Authorization: Bearer`, else the console's cookie."""
+    bearer = request.headers.get("Authorization", "")
+    if bearer.startswith("Bearer "):
+        return bearer.removeprefix("Bearer ").strip()
+    return request.cookies.get(facilitator_cookie(code))
+
+
+def is_facilitator_request(code: str) -> bool:
+    return services().store.is_facilitator(code, request_key(code))
 
 
 @bp.get("/api/sessions/<code>/minutes.<fmt>")
 def minutes_file(code: str, fmt: str):
-    """The minutes, for the facilitator: `Authorization: Bearer <facilitator_key>`."""
+    """The minutes: for the facilitator (key or console cookie), for anyone once published."""
     code = known_code(code)
     if fmt not in MINUTES_FORMATS:
         return not_found(None)
-    if not bearer_is_facilitator(code):
+    if not (services().store.is_published(code) or is_facilitator_request(code)):
         return jsonify(error=Refusal("bad_key").as_dict()), 401
-    body = render_minutes(code, fmt)
-    return Response(body, mimetype=MINUTES_FORMATS[fmt][0].split(";")[0])
+    response = Response(render_minutes(code, fmt), mimetype=MINUTES_FORMATS[fmt].split(";")[0])
+    if fmt == "html":
+        response.headers["Content-Security-Policy"] = MINUTES_PAGE_CSP
+    if fmt in ("docx", "md") or request.args.get("download"):
+        name = f"compte-rendu-{code}.{fmt}"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @bp.get("/api/sessions/<code>/review")
 def review_texts(code: str):
     """For the facilitator only: the texts that name a person or single out a role, and why."""
     code = known_code(code)
-    if not bearer_is_facilitator(code):
+    if not is_facilitator_request(code):
         return jsonify(error=Refusal("bad_key").as_dict()), 401
     return jsonify(review=review(services().store.snapshot(code)))

@@ -81,6 +81,7 @@ class Workshop:
     volunteers: int = 0
     opened_on: datetime.date | None = None  # the day only: the minutes carry no time
     took_part: int | None = None  # phones that joined, counted when the session closes
+    published: bool = False  # minutes readable without the facilitator key
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,9 @@ class Snapshot:
     grid_rows: tuple = ()  # grid.GridRow
     contributions: tuple = ()  # grid.Contribution
     grid_view: dict = field(default_factory=dict)  # what the projector shows of the grid
+    actions: tuple = ()  # plan.Action
+    records: tuple = ()  # plan.Record
+    story: dict | None = None  # what the session followed left to this one (followup.py)
 
     def in_view(self) -> str:
         """The phase whose notes the room works on: the current one, or the last notes phase."""
@@ -176,6 +180,11 @@ def digest(secret_key: str, value: str) -> str:
 def same_digest(secret_key: str, value: str, stored: str) -> bool:
     """Whether `value` hashes to `stored`, in constant time."""
     return hmac.compare_digest(digest(secret_key, value), stored)
+
+
+def today() -> datetime.date:
+    """The day a session opens: the only date it keeps."""
+    return datetime.date.today()
 
 
 def new_sort_key() -> int:

@@ -28,6 +28,10 @@ const ROOM_EVENTS = [
   "grid_replaced",
   "tables_changed",
   "grid_view_changed",
+  "note_changed",
+  "actions_changed",
+  "records_changed",
+  "minutes_published",
 ];
 
 // Phones get these at once, on top of the batches; applying them twice is harmless.
@@ -38,6 +42,7 @@ const DIRECT_PHONE_EVENTS = [
   "timer_changed",
   "votes_revealed",
   "session_closed",
+  "minutes_published",
 ];
 
 // A change inside a phone's `batch`, named like the event that carries it to the board.
@@ -52,6 +57,8 @@ const BATCH_CHANGES = {
   grid_changed: "grid_changed",
   grid_replaced: "grid_replaced",
   tables_changed: "tables_changed",
+  actions_changed: "actions_changed",
+  records_changed: "records_changed",
 };
 
 export const OFFLINE = failure("offline", "Pas de connexion pour l'instant. Réessayez dans un instant.");
