@@ -10,13 +10,13 @@ from dataclasses import replace
 
 from . import plan
 from .views import ranking_view
-from .workshop import Snapshot
+from .workshop import Snapshot, french_date
 
 
 def session_label(snapshot: Snapshot) -> str:
     """How an earlier session is named in the one that follows: its title and its day."""
     w = snapshot.workshop
-    return f"{w.title} ({w.opened_on.isoformat()})" if w.opened_on else w.title
+    return f"{w.title}, {french_date(w.opened_on.isoformat())}" if w.opened_on else w.title
 
 
 def priorities_of(snapshot: Snapshot) -> list[dict]:

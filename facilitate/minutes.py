@@ -16,7 +16,7 @@ import nh3
 from . import plan, priorities
 from .kits import GRID_COLUMNS
 from .views import ranking_view
-from .workshop import Snapshot
+from .workshop import Snapshot, french_date
 
 COLUMN_TITLES = {
     "situation": "Situation de travail",
@@ -31,6 +31,7 @@ HTML_TAGS = {
     "h1",
     "h2",
     "h3",
+    "h4",
     "p",
     "ul",
     "ol",
@@ -158,21 +159,8 @@ def _grid(snapshot: Snapshot) -> list[dict]:
     return rows
 
 
-MONTHS = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
-)
-
-
-def french_date(iso: str | None) -> str:
-    """A day as people write it: "1er décembre 2026"."""
-    if not iso:
-        return ""
-    year, month, day = (int(part) for part in iso.split("-"))
-    return f"{'1er' if day == 1 else day} {MONTHS[month - 1]} {year}"
-
-
 # --- The document, once, as blocks; each format renders the same blocks.
-# A block is ("h1"|"h2"|"h3"|"p", text), ("ul"|"ol", [texts]) or ("table", header, rows).
+# A block is ("h1"|"h2"|"h3"|"h4"|"p", text), ("ul"|"ol", [texts]) or ("table", header, rows).
 # Texts are plain: each renderer makes them inert in its own format.
 
 
@@ -219,21 +207,26 @@ def _followup(m: dict) -> list[tuple]:
             f"{a['what']} ({a['owner']}) : {plan.STATUSES[a['status']]}" for a in earlier["actions"]
         ]
         out.append(("ul", actions) if actions else ("p", "Pas d'action inscrite."))
-    if m["followup"]["priorities"]:
-        out += [("h3", "Priorités encore ouvertes"), _priority_table(m["followup"]["priorities"])]
+    still_open = m["followup"]["priorities"]
+    if still_open and (not m["series"] or still_open != m["series"][-1]["priorities"]):
+        out += [("h3", "Priorités encore ouvertes"), _priority_table(still_open)]
     return out
 
 
 def _ideas(m: dict) -> list[tuple]:
-    """The notes, by theme; the ungrouped ones last."""
+    """The notes, round by round, by theme within a round; the ungrouped ones last."""
     if not m["notes"]:
         return []
-    groups: dict[str, list[str]] = {}
-    for note in m["notes"]:
-        groups.setdefault(note.get("group") or "", []).append(note["text"])
+    titles = {p["id"]: p["title"] for p in m["agenda"]}
     out = [("h2", "Les idées")]
-    for group, texts in sorted(groups.items(), key=lambda g: (g[0] == "", g[0])):
-        out += [("h3", group or "Sans thème"), ("ul", texts)]
+    for phase in dict.fromkeys(n["phase"] for n in m["notes"]):
+        groups: dict[str, list[str]] = {}
+        for note in (n for n in m["notes"] if n["phase"] == phase):
+            lane = f"{note['lane']} : " if note.get("lane") else ""
+            groups.setdefault(note.get("group") or "", []).append(lane + note["text"])
+        out.append(("h3", titles.get(phase, phase)))
+        for group, texts in sorted(groups.items(), key=lambda g: (g[0] == "", g[0])):
+            out += [("h4", group or "Sans thème"), ("ul", texts)]
     return out
 
 
@@ -324,7 +317,7 @@ def to_markdown(m: dict) -> str:
 
 def _markdown(block: tuple) -> list[str]:
     kind = block[0]
-    if kind in ("h1", "h2", "h3"):
+    if kind in ("h1", "h2", "h3", "h4"):
         return ["#" * int(kind[1]) + " " + escape(block[1])]
     if kind == "p":
         return [escape(block[1])]
@@ -348,6 +341,7 @@ h1 { font-size: 1.7em; margin: 0 0 0.3em; line-height: 1.2; }
 h2 { font-size: 1.3em; margin: 1.6em 0 0.5em; padding-bottom: 0.15em;
   border-bottom: 2px solid #1d4e89; color: #1d4e89; break-after: avoid; }
 h3 { font-size: 1.05em; margin: 1.1em 0 0.4em; break-after: avoid; }
+h4 { font-size: 1em; font-style: italic; margin: 0.8em 0 0.3em; break-after: avoid; }
 table { border-collapse: collapse; width: 100%; margin: 0.5em 0 1em; font-size: 0.92em; }
 th, td { border: 1px solid #888; padding: 0.3em 0.45em; text-align: left;
   vertical-align: top; }

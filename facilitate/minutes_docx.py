@@ -14,7 +14,7 @@ from docx.shared import Pt
 
 from .minutes import blocks
 
-HEADING_LEVELS = {"h1": 0, "h2": 1, "h3": 2}
+HEADING_LEVELS = {"h1": 0, "h2": 1, "h3": 2, "h4": 3}
 
 
 def to_docx(m: dict) -> bytes:

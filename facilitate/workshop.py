@@ -187,6 +187,19 @@ def today() -> datetime.date:
     return datetime.date.today()
 
 
+MONTHS = (
+    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
+)
+
+
+def french_date(iso: str | None) -> str:
+    """A day as people write it: "1er décembre 2026"."""
+    if not iso:
+        return ""
+    year, month, day = (int(part) for part in iso.split("-"))
+    return f"{'1er' if day == 1 else day} {MONTHS[month - 1]} {year}"
+
+
 def new_sort_key() -> int:
     """The random place of a note on the board: the order never tells when it came."""
     return secrets.randbelow(2**31)

@@ -1,10 +1,12 @@
 """The minutes: what they hold, what they never hold, hostile text made inert, CLI = HTTP."""
 
+import io
 import json
 import re
+import zipfile
 
 import pytest
-from helpers import received
+from helpers import docx_text, received
 
 from facilitate.cli import main
 
@@ -138,3 +140,25 @@ def test_exports_are_identical_on_every_call_and_the_cli_writes_the_same(
     on_disk = json.loads((tmp_path / "cr.json").read_text(encoding="utf-8"))
     assert on_disk == get(client, code, "json", key).get_json()
     assert main(["export", "ZZZZZZ"]) == 2
+
+
+def test_hostile_text_stays_plain_text_in_the_word_file(client, closed_session):
+    code, key = closed_session
+    data = get(client, code, "docx", key).data
+    text = docx_text(data)
+    for hostile in HOSTILE[:4]:
+        assert hostile in text  # read back exactly as typed: text, not markup
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        xml = archive.read("word/document.xml").decode("utf-8")
+        names = archive.namelist()
+    assert "<script" not in xml and "&lt;script&gt;" in xml
+    assert not [n for n in names if "hyperlink" in n or n.endswith(".bin")]
+    assert "<w:hyperlink" not in xml and "javascript" not in xml.replace(HOSTILE[2], "")
+
+
+def test_the_printable_page_allows_its_own_style_and_nothing_else(client, closed_session):
+    code, key = closed_session
+    response = get(client, code, "html", key)
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "script-src" not in csp and "'unsafe-inline'" not in csp
+    assert response.text.startswith("<!doctype html>") and "@page { size: A4" in response.text
