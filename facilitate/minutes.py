@@ -349,6 +349,10 @@ th { background: #e8eef6; }
 tr { break-inside: avoid; }
 li { margin: 0.15em 0; }
 @media print { body { margin: 0; max-width: none; padding: 0; } }
+@media screen and (max-width: 40em) {
+  html { font-size: 16px; }
+  table { display: block; overflow-x: auto; }
+}
 """.strip()
 
 

@@ -15,6 +15,9 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    inspect,
+    literal,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -101,6 +104,32 @@ def engine_for(url: str):
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def add_missing_columns(engine) -> None:
+    """Add to existing tables the columns the models gained since, with their default.
+
+    Enough while every schema change only adds nullable or defaulted columns; the first change
+    that is not additive needs a real migration tool (Alembic, with `render_as_batch` on SQLite).
+    """
+    inspector = inspect(engine)
+    with engine.begin() as connection:
+        for table in Base.metadata.sorted_tables:
+            present = {column["name"] for column in inspector.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in present:
+                    connection.execute(text(_add_column(engine, table.name, column)))
+
+
+def _add_column(engine, table: str, column) -> str:
+    kind = column.type.compile(engine.dialect)
+    ddl = f"ALTER TABLE {table} ADD COLUMN {column.name} {kind}"
+    if column.default is not None and column.default.is_scalar:
+        value = literal(column.default.arg, column.type)
+        ddl += " DEFAULT " + str(
+            value.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True})
+        )
+    return ddl
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from . import workshop as rules
 from .errors import Refusal
 from .kits import Kit
-from .models import Base, NoteRow, ParticipantRow, WorkshopRow, engine_for
+from .models import Base, NoteRow, ParticipantRow, WorkshopRow, add_missing_columns, engine_for
 from .plan import Action
 from .store_grid import GridStore
 from .store_plan import PlanStore
@@ -70,8 +70,10 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         self.lock = threading.RLock()
 
     def create_schema(self) -> None:
-        """Create the tables that do not exist yet."""
+        """Create the tables that do not exist yet, and the columns added since a data folder
+        was made, so that an upgrade keeps every earlier session."""
         Base.metadata.create_all(self.engine)
+        add_missing_columns(self.engine)
 
     @contextmanager
     def _write(self) -> Iterator[Session]:
