@@ -10,6 +10,7 @@ from . import config
 from .kits import BUILTIN_DIR, Kit, KitError, load_kits
 from .push import Pusher
 from .store import Store
+from .throttle import Throttle
 
 socketio = SocketIO()
 
@@ -26,6 +27,7 @@ class Services:
     broken_kits: list[KitError]
     pusher: Pusher
     seats: dict[str, "events.Seat"] = field(default_factory=dict)
+    throttle: Throttle = field(default_factory=Throttle)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

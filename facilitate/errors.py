@@ -14,6 +14,7 @@ MESSAGES = {
     "unknown_lane": "Cette colonne n'existe pas à cette étape.",
     "unknown_note": "Ce post-it n'existe pas dans cette séance.",
     "note_id_taken": "Un autre post-it porte déjà cet identifiant.",
+    "not_your_note": "Seul le téléphone qui a écrit ce post-it peut le retirer.",
     "unknown_theme": "Ce thème n'existe pas dans cette séance.",
     "unknown_item": "Cette idée ne fait pas partie du vote en cours.",
     "vote_closed": "Le vote n'est pas ouvert à cette étape.",
@@ -36,6 +37,7 @@ MESSAGES = {
     "intersession.",
     "unknown_follows": "La séance à suivre est introuvable : vérifiez son code.",
     "unknown_event": "Action inconnue.",
+    "slow_down": "Doucement : trop d'envois d'un coup. Réessayez dans quelques secondes.",
     "server_error": "Erreur du serveur : rien n'a été enregistré, réessayez.",
 }
 

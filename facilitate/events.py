@@ -26,6 +26,7 @@ from .workshop import (
     clean_minutes,
     clean_note_id,
     clean_text,
+    clean_withdraw_secret,
     normalise_code,
 )
 
@@ -47,8 +48,13 @@ def services():
     return current_app.extensions["facilitate"]
 
 
+# event -> the roles that may send it (empty: any joined role); read by the tests and the docs.
+EVENT_ROLES: dict[str, tuple[str, ...]] = {}
+
+
 def acknowledged(event: str, *roles: str) -> Callable:
     """Register a handler for `event`, open to `roles` (any joined role when none are given)."""
+    EVENT_ROLES[event] = roles
 
     def register(handler: Callable) -> Callable:
         @socketio.on(event)
@@ -60,6 +66,8 @@ def acknowledged(event: str, *roles: str) -> Callable:
                 if not isinstance(payload, dict):
                     raise Refusal("invalid_payload")
                 seat = None if event == "join" else _seat(roles)
+                if seat and seat.role == views.PARTICIPANT:
+                    services().throttle.write(request.sid, seat.token)
                 return {"ok": True, **handler(payload, seat)}
             except Refusal as refusal:
                 return {"ok": False, "error": refusal.as_dict()}
@@ -106,6 +114,16 @@ def on_disconnect(*_args) -> None:
 @acknowledged("join")
 def join(payload: dict, _seat: Seat | None) -> dict:
     """Sent by every screen on connection and reconnection; answers with a full snapshot."""
+    services().throttle.join(request.sid)
+    try:
+        return _join(payload)
+    except Refusal as refusal:
+        if refusal.code in ("unknown_session", "bad_key"):
+            services().throttle.failed_join()
+        raise
+
+
+def _join(payload: dict) -> dict:
     code, role = normalise_code(payload.get("code")), payload.get("role")
     if role not in ROLES:
         raise Refusal("bad_role")
@@ -176,10 +194,19 @@ def note_add(payload: dict, seat: Seat) -> dict:
     """Sent by participants to post a note; the board and the console get it at once."""
     text, note_id = clean_text(payload.get("text")), clean_note_id(payload.get("id"))
     phase, lane = payload.get("phase"), payload.get("lane")
+    secret = clean_withdraw_secret(payload.get("secret"))
     note, _change = _write_and_push(
-        seat, lambda st: st.add_note(seat.code, note_id, text, phase, lane)
+        seat, lambda st: st.add_note(seat.code, note_id, text, phase, lane, secret)
     )
     return {"note": views.note_for_board(note)}
+
+
+@acknowledged("note_withdraw", views.PARTICIPANT)
+def note_withdraw(payload: dict, seat: Seat) -> dict:
+    """Sent by the phone that wrote a note, with that note's `secret`, to take it back."""
+    note_id, secret = field(payload, "note_id", str), field(payload, "secret", str)
+    _write_and_push(seat, lambda st: st.hide_note(seat.code, note_id, secret))
+    return {}
 
 
 @acknowledged("note_hide", views.FACILITATOR)
@@ -196,6 +223,14 @@ def phase_set(payload: dict, seat: Seat) -> dict:
     phase = field(payload, "phase", str)
     _write_and_push(seat, lambda st: st.set_phase(seat.code, phase))
     return {"phase": phase}
+
+
+@acknowledged("board_blank", views.FACILITATOR)
+def board_blank(payload: dict, seat: Seat) -> dict:
+    """Sent by the facilitator (a key press) to blank the projector at once, or show it again."""
+    blank = field(payload, "blank", bool)
+    _write_and_push(seat, lambda st: st.set_blank(seat.code, blank))
+    return {"blank": blank}
 
 
 @acknowledged("notes_hold_set", views.FACILITATOR)

@@ -49,6 +49,7 @@ class WorkshopRow(Base):
     key_digest: Mapped[str] = mapped_column(String(64))
     opened_on: Mapped[datetime.date] = mapped_column(Date)
     published: Mapped[bool] = mapped_column(Boolean, default=False)
+    blank: Mapped[bool] = mapped_column(Boolean, default=False)  # the projector shows nothing
     # What an earlier session left to this one (`follows`): a JSON copy, so that the story
     # survives the earlier session's deletion. See `followup.py`.
     story_json: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -79,6 +80,9 @@ class NoteRow(Base):
     theme_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     revealed: Mapped[bool] = mapped_column(Boolean, default=True)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A hash of a secret only the writing phone knows, drawn afresh for every note: the proof
+    # that lets it withdraw the note, and that no two notes share. Cleared at the close.
+    withdraw_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     def to_note(self) -> Note:
         """The domain value: what views may show of it."""

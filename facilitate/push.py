@@ -34,6 +34,7 @@ SERVER_EVENTS = (
     "actions_changed",
     "records_changed",
     "minutes_published",
+    "board_blanked",
     "batch",
     "presence",
 )

@@ -4,6 +4,7 @@ Every write commits before it returns, so that an adapter acknowledges only what
 Nothing here stores an author, an address or a time finer than the day.
 """
 
+import hmac
 import json
 import threading
 import time
@@ -51,6 +52,7 @@ def _workshop(row: WorkshopRow, volunteers: int = 0) -> Workshop:
         row.opened_on,
         row.took_part,
         row.published,
+        row.blank,
     )
 
 
@@ -142,6 +144,7 @@ class Store(PrioritiesStore, GridStore, PlanStore):
             key_digest=rules.digest(self.secret_key, key),
             opened_on=rules.today(),
             published=False,
+            blank=False,
         )
 
     def snapshot(self, code: str) -> Snapshot:
@@ -206,9 +209,18 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         return found is not None
 
     def add_note(
-        self, code: str, note_id: str, text: str, phase: object = None, lane: object = None
+        self,
+        code: str,
+        note_id: str,
+        text: str,
+        phase: object = None,
+        lane: object = None,
+        secret: str | None = None,
     ) -> tuple[Note, Change | None]:
-        """Store a note once; a resend of the same id returns the stored note and no change."""
+        """Store a note once; a resend of the same id returns the stored note and no change.
+
+        `secret`, drawn by the phone for this note alone, lets it withdraw the note later.
+        """
         try:
             with self._write() as tx:
                 row = self._open_row(tx, code)
@@ -224,6 +236,7 @@ class Store(PrioritiesStore, GridStore, PlanStore):
                     phase=phase,
                     lane=lane,
                     revealed=not row.hold,
+                    withdraw_digest=rules.withdraw_digest(secret) if secret else None,
                 )
                 tx.add(note)
                 tx.flush()
@@ -250,14 +263,20 @@ class Store(PrioritiesStore, GridStore, PlanStore):
             .where(NoteRow.workshop_id == workshop_id, ~NoteRow.revealed, ~NoteRow.hidden)
         )
 
-    def hide_note(self, code: str, note_id: str) -> Change:
-        """Take a note off every screen and out of the minutes."""
+    def hide_note(self, code: str, note_id: str, secret: str | None = None) -> Change:
+        """Take a note off every screen and out of the minutes: the facilitator's decision, or
+        its writer's, who proves it with the note's own secret."""
         with self._write() as tx:
             row = self._open_row(tx, code)
             note = tx.get(NoteRow, (row.id, note_id))
             if note is None or note.hidden:
                 raise Refusal("unknown_note")
-            note.hidden = True
+            if secret is not None and not (
+                note.withdraw_digest
+                and hmac.compare_digest(rules.withdraw_digest(secret), note.withdraw_digest)
+            ):
+                raise Refusal("not_your_note")
+            note.hidden, note.withdraw_digest = True, None
             rev = self._bump(tx, row)
             return Change(
                 rev, "note_hidden", {"note_id": note_id, "pending": self._pending(tx, row.id)}
@@ -351,6 +370,13 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         row.hold = hold
         return () if hold else self._reveal(tx, row.id)
 
+    def set_blank(self, code: str, blank: bool) -> Change:
+        """Blank the projector, or show it again; allowed after the close too."""
+        with self._write() as tx:
+            row = self._row(tx, code, for_write=True)
+            row.blank = blank
+            return Change(self._bump(tx, row), "board_blanked", {"blank": blank})
+
     def set_hold(self, code: str, hold: bool) -> Change:
         """Hold new notes back from the board, or stop holding and reveal the held ones."""
         with self._write() as tx:
@@ -390,6 +416,9 @@ class Store(PrioritiesStore, GridStore, PlanStore):
                 .where(ParticipantRow.workshop_id == row.id)
             )
             tx.execute(delete(ParticipantRow).where(ParticipantRow.workshop_id == row.id))
+            tx.execute(
+                update(NoteRow).where(NoteRow.workshop_id == row.id).values(withdraw_digest=None)
+            )
             row.closed, row.hold = True, False
             revealed = self._reveal(tx, row.id)
             _set_timer(row, Timer(0))

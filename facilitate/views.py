@@ -146,6 +146,7 @@ def state_for(
         state["warn_above"] = w.kit.warn_above
     if role in (BOARD, FACILITATOR):
         state["pending"] = snapshot.pending
+        state["blank"] = w.blank
         state["participants"] = participants
         state["volunteers"] = w.volunteers
         state["themes"] = [theme_view(t) for t in snapshot.themes]
@@ -220,6 +221,8 @@ def board_update(change: Change, now: float) -> tuple[str, dict]:
             return "timer_changed", {"rev": rev, "timer": timer_view(d["timer"], now)}
         case "volunteers_changed":
             return "volunteers_changed", {"rev": rev, "volunteers": d["volunteers"]}
+        case "board_blanked":
+            return "board_blanked", {"rev": rev, "blank": d["blank"]}
         case "themes_changed":
             themes = [theme_view(t) for t in d["themes"]]
             return "themes_changed", {"rev": rev, "themes": themes, "grouping": d["grouping"]}

@@ -19,7 +19,10 @@ TEXT_LIMIT = 500
 TITLE_LIMIT = 120
 # No 0/O, 1/I/L: a code read off a projector from the back of a room is typed without doubt.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 6
+# 31^8, some 850 billion codes: with failed joins capped server-wide (throttle.py), guessing a
+# live session's code takes years. Codes of 6 made by earlier versions stay valid.
+CODE_LENGTH = 8
+LEGACY_CODE_LENGTH = 6
 ROLES = ("participant", "board", "facilitator")
 
 
@@ -82,6 +85,7 @@ class Workshop:
     opened_on: datetime.date | None = None  # the day only: the minutes carry no time
     took_part: int | None = None  # phones that joined, counted when the session closes
     published: bool = False  # minutes readable without the facilitator key
+    blank: bool = False  # the facilitator blanked the projector
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,9 @@ def normalise_code(value: object) -> str:
     if not isinstance(value, str):
         raise Refusal("invalid_payload")
     code = value.strip().upper().replace(" ", "")
-    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+    if len(code) not in (CODE_LENGTH, LEGACY_CODE_LENGTH) or any(
+        c not in CODE_ALPHABET for c in code
+    ):
         raise Refusal("unknown_session")
     return code
 
@@ -175,6 +181,20 @@ def new_secret() -> str:
 def digest(secret_key: str, value: str) -> str:
     """A keyed hash: what is stored instead of a token or key."""
     return hmac.new(secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def clean_withdraw_secret(value: object) -> str | None:
+    """The secret a phone draws for one note, to withdraw it later; optional."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 16 <= len(value) <= 200:
+        raise Refusal("invalid_payload")
+    return value
+
+
+def withdraw_digest(secret: str) -> str:
+    """What is stored of a note's withdraw secret. A plain hash: the secret is random and long."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 def same_digest(secret_key: str, value: str, stored: str) -> bool:

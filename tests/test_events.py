@@ -354,3 +354,20 @@ def test_volunteers_are_counted_never_named(client, connect):
     assert board.emit("volunteer_set", {"volunteer": True}, callback=True)["error"]["code"] == (
         "forbidden"
     )
+
+
+def test_the_facilitator_blanks_the_projector_and_a_reloaded_board_stays_blank(
+    console, board, connect, workshop
+):
+    ack = console.emit("board_blank", {"blank": True}, callback=True)
+    assert ack == {"ok": True, "blank": True}
+    [(_, blanked)] = received(board, "board_blanked")
+    assert blanked["blank"] is True and blanked["rev"] == 1
+    reloaded = connect({"code": workshop["code"], "role": "board"})
+    assert reloaded.ack["state"]["blank"] is True
+    console.emit("session_close", {}, callback=True)
+    assert console.emit("board_blank", {"blank": False}, callback=True)["ok"]  # after close too
+    assert board.emit("sync", {}, callback=True)["state"]["blank"] is False
+    assert console.emit("board_blank", {"blank": "oui"}, callback=True)["error"]["code"] == (
+        "invalid_payload"
+    )

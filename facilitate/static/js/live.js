@@ -32,6 +32,7 @@ const ROOM_EVENTS = [
   "actions_changed",
   "records_changed",
   "minutes_published",
+  "board_blanked",
 ];
 
 // Phones get these at once, on top of the batches; applying them twice is harmless.
