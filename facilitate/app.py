@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from flask_socketio import SocketIO
@@ -40,6 +41,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         app,
         async_mode=settings["ASYNC_MODE"],
         message_queue=settings["REDIS_URL"],
+        # Browsers may connect from the server's own pages only (or its public address).
+        cors_allowed_origins=same_origin(settings["PUBLIC_URL"]),
         # Above the contract's 16 KB so such messages get a proper ack; far below the 1 MB default.
         max_http_buffer_size=64 * 1024,
         logger=False,
@@ -47,6 +50,28 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     app.extensions["facilitate"] = _services(settings)
     return app
+
+
+def same_origin(public_url: str | None):
+    """The Origin check of Socket.IO: the address the request came to, or the public one.
+
+    Scripts and phones' own clients send no Origin and are not concerned; a page of another
+    site, or one opened from a file, is refused.
+    """
+    public = _origin(public_url) if public_url else None
+
+    def allowed(origin: str, environ: dict) -> bool:
+        host = environ.get("HTTP_X_FORWARDED_HOST", environ.get("HTTP_HOST", ""))
+        scheme = environ.get("HTTP_X_FORWARDED_PROTO", environ.get("wsgi.url_scheme", "http"))
+        here = f"{scheme.split(',')[0].strip()}://{host.split(',')[0].strip()}"
+        return origin in (here, public)
+
+    return allowed
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _services(settings: dict) -> Services:

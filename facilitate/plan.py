@@ -52,14 +52,14 @@ class Record:
 
 def clean_status(value: object) -> str:
     """One of the five statuses of the action plan."""
-    if value not in STATUSES:
+    if not isinstance(value, str) or value not in STATUSES:
         raise Refusal("bad_status")
     return value
 
 
 def clean_kind(value: object) -> str:
     """One of the kinds of record the minutes keep."""
-    if value not in RECORD_KINDS:
+    if not isinstance(value, str) or value not in RECORD_KINDS:
         raise Refusal("bad_record_kind")
     return value
 

@@ -68,7 +68,7 @@ def test_console_moves_phases_and_hides_a_note(live_server, browser, screenshot)
     phone.get_by_label("Votre post-it").fill("Un post-it à retirer")
     phone.get_by_role("button", name="Envoyer").tap()
     expect(board.get_by_text("Un post-it à retirer")).to_be_visible()
-    hide = console.get_by_role("button", name=re.compile("Masquer")).first
+    hide = console.get_by_role("button", name="Masquer", exact=True).first
     hide.click()
     console.get_by_role("button", name=re.compile("Confirmer")).first.click()
     expect(board.get_by_text("Un post-it à retirer")).to_have_count(0)

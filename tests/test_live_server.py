@@ -139,3 +139,36 @@ def test_large_messages_are_answered_or_cut_without_harm(live_server):
     phone.write("Toujours là")
     assert phone.flush()  # everyone else carries on
     phone.sio.disconnect()
+
+
+def connects(url: str, origin: str | None) -> bool:
+    """Whether a client whose page came from `origin` may open a connection (long-polling: the
+    websocket transport sends the header twice, see STACK_NOTES)."""
+    client = socketio.Client(reconnection=False)
+    try:
+        headers = {"Origin": origin} if origin else {}
+        client.connect(url, transports=["polling"], headers=headers, wait_timeout=5)
+    except socketio.exceptions.ConnectionError:
+        return False
+    client.disconnect()
+    return True
+
+
+def test_only_the_servers_own_pages_may_connect(live_server):
+    assert connects(live_server.url, live_server.url)
+    assert connects(live_server.url, None)  # a script, the benchmark: no page, no Origin
+    assert not connects(live_server.url, "http://pirate.example")
+    assert not connects(live_server.url, "null")  # a page opened from a file
+
+
+def test_the_public_address_is_an_own_origin(tmp_path):
+    from conftest import LiveServer, free_port
+
+    server = LiveServer(tmp_path, free_port())
+    server.env["FACILITATE_PUBLIC_URL"] = "https://atelier.example.org"
+    server.start()
+    try:
+        assert connects(server.url, "https://atelier.example.org")
+        assert not connects(server.url, "https://autre.example.org")
+    finally:
+        server.stop()

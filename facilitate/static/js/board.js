@@ -2,6 +2,8 @@
 // in view as cards, in one column per lane when the round has lanes. While the room groups and
 // votes, one column per theme; once a vote is revealed, the group's priorities as a bar chart.
 // Notes are shown in a random order so that nobody can tell who wrote what from where it sits.
+// In the follow-up, action plan and recap steps, what the console wrote: "Où en est-on ?", the
+// action plan, the records.
 import { connectLive } from "./live.js";
 import {
   FEW_VOTERS_TEXT,
@@ -10,6 +12,7 @@ import {
   applyThemes,
   decisionBadge,
   decisionFor,
+  followRewording,
   grouped,
   phaseKind,
   rankingItems,
@@ -44,6 +47,16 @@ import {
   gridPhase,
   gridsOf,
 } from "./grid.js";
+import {
+  actionList,
+  actionTable,
+  applyMinutes,
+  minutesUrl,
+  openPriorities,
+  planHasContent,
+  planKind,
+  recordGroups,
+} from "./plan_view.js";
 
 const app = byId("app");
 const code = app.dataset.code.toUpperCase();
@@ -58,6 +71,7 @@ const view = {
   timerLabel: byId("timer-label"),
   rules: byId("rules"),
   closed: byId("closed-notice"),
+  minutes: byId("minutes-notice"),
   pending: byId("pending"),
   notes: byId("notes"),
   lanes: byId("lanes"),
@@ -78,6 +92,7 @@ const view = {
   grid: byId("grid"),
   gridEmpty: byId("grid-empty"),
   gridTables: byId("grid-tables"),
+  plan: byId("plan"),
 };
 
 const TIMER_LABEL = { running: "Temps restant", paused: "En pause", ended: "Temps écoulé" };
@@ -93,6 +108,7 @@ function renderPhase() {
   showRules(view.rules, state);
   fitPrompt(boardMode());
   view.closed.hidden = !state.closed;
+  renderMinutes();
   renderVolunteers();
   renderTimer(countdown.read());
 }
@@ -134,7 +150,8 @@ function renderEmpty() {
     !view.pending.hidden ||
     isRapporteurs() ||
     !view.priorities.hidden ||
-    !view.grid.hidden;
+    !view.grid.hidden ||
+    !view.plan.hidden;
 }
 
 // The more notes, the smaller the cards, so that as many as possible stay on screen.
@@ -161,6 +178,7 @@ function laneDensity(columns) {
 function boardMode() {
   const kind = phaseKind(state);
   if (gridPhase(state)) return "grid";
+  if (planHasContent(state)) return "plan";
   if (kind === "vote" && rankingOf(state, state.phase)) return "ranking";
   if ((kind === "group" || kind === "vote") && grouped(state).groups.length) return "themes";
   return "notes";
@@ -172,10 +190,17 @@ function renderNotes() {
   view.priorities.hidden = mode !== "ranking";
   view.themes.hidden = mode !== "themes";
   view.grid.hidden = mode !== "grid";
+  view.plan.hidden = mode !== "plan";
   app.classList.toggle("is-grid", mode === "grid");
+  app.classList.toggle("is-plan", mode === "plan");
   if (mode !== "grid") view.gridTables.replaceChildren();
+  if (mode !== "plan") view.plan.replaceChildren();
   renderVoteProgress();
-  if (mode === "grid") {
+  if (mode === "plan") {
+    clearNotes();
+    view.themes.replaceChildren();
+    renderPlan();
+  } else if (mode === "grid") {
     clearNotes();
     view.themes.replaceChildren();
     renderGrid();
@@ -194,8 +219,9 @@ function renderNotes() {
 }
 
 // Once the vote is revealed its prompt ("placez vos gommettes") is over: the ranking takes its room.
+// So with the plan: once something is written, what was written says more than the prompt.
 function fitPrompt(mode) {
-  view.prompt.hidden = !view.prompt.textContent || mode === "ranking";
+  view.prompt.hidden = !view.prompt.textContent || mode === "ranking" || mode === "plan";
 }
 
 function clearNotes() {
@@ -368,16 +394,101 @@ function gridRow(row, columns) {
   return tr;
 }
 
+// --- The follow-up, the action plan and the records (read only: the console writes them)
+
+// Rebuilt whole on each change: a few dozen lines at most, and no card to keep animating.
+function renderPlan() {
+  const kind = planKind(state);
+  view.plan.dataset.kind = kind;
+  if (kind === "followup") view.plan.replaceChildren(...followupBlocks());
+  else if (kind === "actions") view.plan.replaceChildren(planTable(false));
+  else view.plan.replaceChildren(...recapBlocks());
+}
+
+/** "Où en est-on ?": what the followed session left open beside the actions and their status. */
+function followupBlocks() {
+  const { followup } = state;
+  const actions = state.actions || [];
+  const blocks = [];
+  if (followup) {
+    blocks.push(el("p", "plan-followed", `Ce que la séance « ${followup.followed} » a laissé ouvert`));
+  }
+  const columns = el("div", "plan-columns");
+  if (followup) {
+    const priorities = followup.priorities || [];
+    const block = planBlock("Priorités encore ouvertes");
+    const list = openPriorities(priorities);
+    list.classList.add("ranking-board"); // the projector's sizes for a ranking
+    block.append(priorities.length ? list : el("p", "board-empty", "Aucune priorité n'est restée ouverte."));
+    columns.append(block);
+  }
+  const block = planBlock("Où en sont les actions ?");
+  const list = actionList(actions);
+  // More actions, smaller cards: a follow-up rarely carries more than a handful.
+  list.dataset.density = actions.length > 5 ? "3" : actions.length > 2 ? "2" : "1";
+  block.append(actions.length ? list : el("p", "board-empty", "Aucune action à suivre pour l'instant."));
+  columns.append(block);
+  columns.classList.toggle("has-two", columns.children.length > 1);
+  blocks.push(columns);
+  return blocks;
+}
+
+/** The records, one column per kind, then the action plan when there is one. */
+function recapBlocks() {
+  const blocks = [];
+  const groups = recordGroups(state.records || [], "h2");
+  if (groups.length) {
+    const records = el("div", "plan-records");
+    records.append(...groups);
+    blocks.push(records);
+  }
+  // Under records, the plan takes its smaller type so that more of it stays on screen.
+  if ((state.actions || []).length) blocks.push(planTable(true, groups.length > 0));
+  return blocks;
+}
+
+/** The action plan's table; its heading is shown only where the step's title is not the plan. */
+function planTable(titled, tight = false) {
+  const actions = state.actions || [];
+  const block = planBlock(titled ? "Plan d'action" : "");
+  const table = actionTable(actions);
+  if (!titled) {
+    const caption = el("caption", "visually-hidden", "Plan d'action");
+    table.prepend(caption);
+  }
+  table.dataset.density = tight || actions.length > 6 ? "2" : "1";
+  block.append(table);
+  return block;
+}
+
+function planBlock(title) {
+  const block = el("section", "plan-block");
+  if (title) block.append(el("h2", "plan-block-title", title));
+  return block;
+}
+
+// Discreet: the room is leaving; the phones hold the link.
+function renderMinutes() {
+  view.minutes.hidden = !minutesUrl(state);
+}
+
 function renderPresence(count) {
   if (typeof count !== "number") return;
   view.presence.textContent = plural(count, "participant connecté", "participants connectés");
 }
 
 function render() {
+  renderBlank();
   renderPhase();
   renderPending();
   renderNotes();
   renderPresence(state.participants);
+}
+
+// The facilitator's blank screen: everything stays underneath, nothing shows on the wall.
+function renderBlank() {
+  byId("blank").hidden = !state.blank;
+  document.body.classList.toggle("is-blank", Boolean(state.blank));
 }
 
 /** A card that fades in once; the class then goes, so that moving the card never replays it. */
@@ -449,7 +560,17 @@ const handlers = {
   },
   themes_changed(data) {
     applyThemes(state, data);
+    followRewording(state);
     renderNotes();
+  },
+  note_changed({ note }) {
+    state.notes = state.notes.map((known) => (known.id === note.id ? note : known));
+    followRewording(state);
+    renderNotes();
+  },
+  board_blanked({ blank }) {
+    state.blank = blank;
+    renderBlank();
   },
   votes_progress({ voters }) {
     state.voters = voters;
@@ -482,6 +603,18 @@ const handlers = {
   grid_view_changed(data) {
     applyGridView(state, data);
     renderNotes();
+  },
+  actions_changed({ actions }) {
+    state.actions = actions || [];
+    renderNotes();
+  },
+  records_changed({ records }) {
+    state.records = records || [];
+    renderNotes();
+  },
+  minutes_published(data) {
+    applyMinutes(state, data);
+    renderMinutes();
   },
   session_closed({ notes }) {
     state.closed = true;

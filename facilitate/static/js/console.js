@@ -1,6 +1,7 @@
 // The facilitator's console: move through the steps, run the timer, hold and reveal notes, hide
-// a note, group notes into themes, open and reveal a vote, record the COPIL's decisions, close
-// the session. The facilitator key travels in an HttpOnly cookie, so join sends no key.
+// a note, group notes into themes, open and reveal a vote, record the COPIL's decisions. The
+// action plan, the records, the review before closing and the minutes are in console_plan.js.
+// The facilitator key travels in an HttpOnly cookie, so join sends no key.
 import { connectLive } from "./live.js";
 import {
   applyDecision,
@@ -9,6 +10,7 @@ import {
   decisionBadge,
   decisionFor,
   FEW_VOTERS_TEXT,
+  followRewording,
   grouped,
   itemKey,
   itemRef,
@@ -49,6 +51,7 @@ import {
   tagTitle,
 } from "./grid.js";
 import { newId } from "./outbox.js";
+import { applyPublished, initPlan, renderPlan } from "./console_plan.js";
 
 const CONFIRM_MS = 4000;
 const SAY_MS = 6000;
@@ -97,10 +100,10 @@ const view = {
   voters: byId("voters"),
   votesReveal: byId("votes-reveal"),
   rankings: byId("rankings"),
-  close: byId("session-close"),
   status: byId("status"),
   gridPanel: byId("grid-panel"),
   gridWork: byId("grid-work"),
+  blank: byId("blank-toggle"),
 };
 
 const TIMER_LABEL = {
@@ -113,7 +116,6 @@ const TIMER_LABEL = {
 let state = null;
 let busy = false; // a command awaits its ack; others wait for it
 const armed = new Map(); // id of a note whose hide button waits for its confirmation -> timer
-let closeArmed = null; // timer that disarms "Clore la séance"
 // Grouping and decisions are redrawn from the state on every change; what the facilitator has
 // under way there lives here, so that a redraw keeps it.
 const selected = new Set(); // ids of the notes ticked for a new theme
@@ -324,13 +326,14 @@ function renderParticipants() {
 }
 
 function render() {
+  renderBlank();
   view.title.textContent = state.title || "";
   view.closed.hidden = !state.closed;
   renderPhases();
   renderHold();
   renderNotes();
   renderVote();
-  renderClose();
+  renderPlan();
   renderParticipants();
   renderTimer(countdown.read());
 }
@@ -780,34 +783,6 @@ function revealVotes() {
   });
 }
 
-// --- Closing the session: two clicks, like hiding a note
-
-function renderClose() {
-  setAvailable(view.close, !state.closed);
-  if (state.closed) disarmClose();
-}
-
-function onCloseClick() {
-  if (!closeArmed) {
-    view.close.textContent = "Confirmer la clôture";
-    view.close.classList.add("is-armed");
-    closeArmed = setTimeout(disarmClose, CONFIRM_MS);
-    return;
-  }
-  disarmClose();
-  command("session_close", {}, () => {
-    state.closed = true;
-    say("Séance close : plus personne ne peut écrire ni voter. Merci !");
-  });
-}
-
-function disarmClose() {
-  clearTimeout(closeArmed);
-  closeArmed = null;
-  view.close.textContent = "Clore la séance";
-  view.close.classList.remove("is-armed");
-}
-
 // Confirmations fade after a while; an error stays until the next message.
 let sayTimer = null;
 
@@ -821,15 +796,54 @@ function say(message, { error = false } = {}) {
 // --- Commands
 
 async function command(event, payload, onOk) {
-  if (busy || !state) return;
+  const ack = await ask(event, payload);
+  if (ack && ack.ok) onOk(ack);
+  if (ack && state) render();
+}
+
+/**
+ * Send one command and hand its ack to the caller; null while another command awaits its own.
+ * A refusal is said, unless its code is one the caller deals with itself (`handled`).
+ */
+// --- The blank screen: instant, so it never waits for another command to finish
+
+function renderBlank() {
+  view.blank.setAttribute("aria-pressed", String(Boolean(state.blank)));
+  view.blank.firstChild.textContent = state.blank ? "Rallumer le tableau " : "Masquer le tableau ";
+}
+
+async function toggleBlank() {
+  if (!state) return;
+  const blank = !state.blank;
+  state.blank = blank; // shown at once; the server's answer confirms or puts it back
+  renderBlank();
+  const ack = await live.send("board_blank", { blank });
+  if (!ack.ok) {
+    state.blank = !blank;
+    renderBlank();
+    say(ack.error.message, { error: true });
+  }
+}
+
+// "B" blanks the projector, as in presentation software, unless the facilitator is typing.
+function onShortcut(event) {
+  const typing = event.target.closest("input, textarea, select, [contenteditable]");
+  if (typing || event.ctrlKey || event.metaKey || event.altKey || event.key.toLowerCase() !== "b") {
+    return;
+  }
+  event.preventDefault();
+  toggleBlank();
+}
+
+async function ask(event, payload, handled = []) {
+  if (busy || !state) return null;
   busy = true;
   app.classList.add("is-busy");
   const ack = await live.send(event, payload);
   busy = false;
   app.classList.remove("is-busy");
-  if (ack.ok) onOk(ack);
-  else say(ack.error.message, { error: true });
-  if (state) render();
+  if (!ack.ok && !handled.includes(ack.error.code)) say(ack.error.message, { error: true });
+  return ack;
 }
 
 function setPhase(id) {
@@ -1159,15 +1173,9 @@ function importItem(key, text, targets) {
 
 // --- Grid commands
 
-async function gridCommand(event, payload) {
-  if (busy || !state) return null;
-  busy = true;
-  app.classList.add("is-busy");
-  const ack = await live.send(event, payload);
-  busy = false;
-  app.classList.remove("is-busy");
-  if (!ack.ok && ack.error.code !== "edit_conflict") say(ack.error.message, { error: true });
-  return ack;
+// A refused edit is shown next to the contribution, with the newer text (see `edit` below).
+function gridCommand(event, payload) {
+  return ask(event, payload, ["edit_conflict"]);
 }
 
 function closeGridForm(name, focusKey) {
@@ -1382,6 +1390,7 @@ const handlers = {
     if (timer) countdown.set(timer);
     renderPhases();
     renderVote();
+    renderPlan(); // the plan, the follow-up and the records show in their own steps
     // A kit's notes phase may hold notes back, or end a hold and reveal what it held.
     if (typeof hold === "boolean") handlers.notes_hold_changed({ hold, notes: notes || [] });
     else renderNotes(); // the round in view may have changed
@@ -1399,7 +1408,9 @@ const handlers = {
   },
   themes_changed(data) {
     applyThemes(state, data);
+    followRewording(state);
     renderNotes();
+    renderVote();
   },
   votes_progress({ voters }) {
     state.voters = voters;
@@ -1439,6 +1450,31 @@ const handlers = {
     markRevealed(notes);
     render();
   },
+  // After a rewording (the review before closing): same note, new words.
+  note_changed({ note, pending }) {
+    state.notes = state.notes.map((known) => (known.id === note.id ? note : known));
+    setPending(pending);
+    followRewording(state);
+    renderNotes();
+    renderHold();
+    renderVote();
+  },
+  actions_changed({ actions }) {
+    state.actions = actions || [];
+    renderPlan();
+  },
+  board_blanked({ blank }) {
+    state.blank = blank;
+    renderBlank();
+  },
+  records_changed({ records }) {
+    state.records = records || [];
+    renderPlan();
+  },
+  minutes_published(data) {
+    applyPublished(state, data);
+    renderPlan();
+  },
 };
 
 function onState(snapshot) {
@@ -1450,6 +1486,18 @@ function onState(snapshot) {
 function onEvent(name, data) {
   if (state && handlers[name]) handlers[name](data);
 }
+
+initPlan({
+  getState: () => state,
+  ask,
+  say,
+  render: () => state && render(),
+  redraw,
+  focusSoon,
+  drafts,
+  setAvailable,
+  isAvailable,
+});
 
 const live = connectLive({
   code,
@@ -1471,6 +1519,8 @@ view.phases.addEventListener("click", onClick("button[data-phase]", (button) => 
 view.notes.addEventListener("click", onClick("button[data-note]", onHideClick));
 view.otherGroups.addEventListener("click", onClick("button[data-note]", onHideClick));
 view.timer.closest("section").addEventListener("click", onClick("button[data-timer]", setTimer));
+view.blank.addEventListener("click", toggleBlank);
+document.addEventListener("keydown", onShortcut);
 view.prev.addEventListener("click", onClick("button", () => stepBy(-1)));
 view.next.addEventListener("click", onClick("button", () => stepBy(1)));
 view.reveal.addEventListener("click", onClick("button", reveal));
@@ -1488,7 +1538,6 @@ view.themeBoxes.addEventListener("submit", renameTheme);
 view.votesReveal.addEventListener("click", onClick("button", revealVotes));
 view.rankings.addEventListener("input", onDraftInput);
 view.rankings.addEventListener("submit", saveDecision);
-view.close.addEventListener("click", onClick("button", onCloseClick));
 view.gridWork.addEventListener("click", onGridClick);
 view.gridWork.addEventListener("change", onGridChange);
 view.gridWork.addEventListener("input", onDraftInput);

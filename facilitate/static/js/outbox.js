@@ -1,6 +1,8 @@
 // The phone's own notes, kept in localStorage so that none is lost to a dead spot or a reload.
-// A note is {id, text, phase, lane, status} with status "pending", "sent", "failed" (plus
-// `message`) or "hidden" (removed from the board by the facilitator). Newest first.
+// A note is {id, text, phase, lane, secret, status} with status "pending", "sent", "failed"
+// (plus `message`), "hidden" (removed from the board by the facilitator) or "withdrawn" (taken
+// back from this phone). Newest first. `secret` is drawn for this note alone: the server keeps
+// only its hash, and it is this phone's proof when it takes the note back.
 // `phase` and `lane` are where the note was written: a resend after a dead spot, maybe in a later
 // step, still lands in its own round and column. Notes stored by an older page have neither.
 import { readJSON, writeJSON } from "./store.js";
@@ -15,7 +17,7 @@ export function createOutbox(code) {
   }
 
   function add(text, { phase = null, lane = null } = {}) {
-    const note = { id: newId(), text, phase, lane, status: "pending" };
+    const note = { id: newId(), text, phase, lane, secret: newSecret(), status: "pending" };
     writeJSON(key, [note, ...all()]);
     return note;
   }
@@ -32,6 +34,12 @@ export function createOutbox(code) {
     pending: () => all().filter((note) => note.status === "pending"),
     find: (id) => all().find((note) => note.id === id) || null,
   };
+}
+
+/** 32 random characters, never reused: two notes of one phone share nothing. */
+export function newSecret() {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
 }
 
 /** A random UUID. randomUUID exists only on https and localhost; a LAN address is plain http. */

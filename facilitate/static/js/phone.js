@@ -1,7 +1,8 @@
 // The participant's phone: see the current step and its timer, write anonymous post-its in the
 // steps that collect them, place dots ("gommettes") in a vote, step forward as a rapporteur, and
 // keep every note in an outbox (localStorage) until the server has acknowledged it, so a dead
-// spot loses nothing.
+// spot loses nothing. In the follow-up, action plan and recap steps it shows, read only, what
+// the room decided; once the minutes are published, a link to read them.
 import { connectLive } from "./live.js";
 import { createOutbox, newId } from "./outbox.js";
 import { FEW_VOTERS_TEXT, applyReveal, itemKey, itemRef, rankingItems, rankingOf, votersText } from "./priorities.js";
@@ -9,13 +10,14 @@ import { byId, currentPhase, el, phaseById, plural, renderKeyed, showConnection,
 import { createCountdown, formatClock, timerState } from "./timer.js";
 import { applyGridAdded, applyGridChanged, applyGridReplaced, applyTables, cellOf, columnTitle, gridColumns, gridPhase, rowLabel, rowsOf, tablesOf } from "./grid.js";
 import { readJSON, readText, removeKey, writeJSON, writeText } from "./store.js";
+import { actionList, applyMinutes, minutesUrl, openPriorities, planHasContent, planKind, recordGroups } from "./plan_view.js";
 
 const MAX_LENGTH = 500;
 const RESEND_MS = 10_000;
 const SAY_MS = 8000;
 const TAP_LOCK_MS = 600; // a double tap on "+" places one dot, however fast the answer comes
 // Refusals worth trying again later. Any other (text_empty, session_closed…) is final.
-const RETRYABLE = new Set(["offline", "timeout", "not_joined", "server_error"]);
+const RETRYABLE = new Set(["offline", "timeout", "not_joined", "server_error", "slow_down"]);
 
 const app = byId("app");
 const code = app.dataset.code.toUpperCase();
@@ -44,6 +46,11 @@ const view = {
   feedback: byId("feedback"),
   hold: byId("hold-notice"),
   closed: byId("closed-notice"),
+  minutes: byId("minutes"),
+  minutesLink: byId("minutes-link"),
+  plan: byId("plan"),
+  planTitle: byId("plan-title"),
+  planBody: byId("plan-body"),
   mine: byId("mine-list"),
   mineEmpty: byId("mine-empty"),
   volunteer: byId("volunteer"),
@@ -95,6 +102,7 @@ const STATUS_TEXT = {
   pending: "En attente d'envoi…",
   sent: "Envoyé ✓",
   hidden: "Retiré du tableau par l'animation",
+  withdrawn: "Retiré par vous : il n'apparaît plus nulle part",
 };
 
 // Steps whose phone feature is still to come: say plainly what happens in the room meanwhile.
@@ -113,6 +121,7 @@ let volunteer = false; // this phone's own choice, from the join ack
 let volunteering = false; // a volunteer_set awaits its ack
 let volunteerError = ""; // why the last volunteer_set was refused
 let ballotPhase = null; // the vote phase whose ballot `state.ballot` is
+let withdrawArmed = null; // the note whose "Retirer" was tapped once, waiting for the second tap
 const knownDots = new Map(); // vote phase id -> this phone's dots there [{id, note_id|theme_id}]
 const voting = new Map(); // item key -> "cast" or "retract" while its request is in flight
 const unanswered = new Map(); // item key -> id of a dot whose vote_cast got no answer: reused
@@ -132,6 +141,8 @@ function renderSession() {
   renderVolunteer();
   renderVote();
   renderGrid();
+  renderPlan();
+  renderMinutes();
   renderTimer(countdown.read());
   view.hold.hidden = !state.hold || state.closed;
   view.closed.hidden = !state.closed;
@@ -151,6 +162,44 @@ function renderTimer(timer) {
   const clock = formatClock(timer.remaining);
   if (timer.ended) view.timer.textContent = "Temps écoulé";
   else view.timer.textContent = `Temps restant : ${clock}${timer.running ? "" : " (en pause)"}`;
+}
+
+// --- The plan, the records and the minutes: read only, the console writes them
+
+// The panel's title, and another when the step already bears that title just above it.
+const PLAN_TITLES = {
+  followup: ["Où en est-on ?", "Priorités et actions"],
+  actions: ["Plan d'action", "Les actions"],
+  recap: ["Ce que nous retenons", "Pour le compte-rendu"],
+};
+
+function renderPlan() {
+  const kind = planKind(state);
+  view.plan.hidden = !planHasContent(state, kind);
+  if (view.plan.hidden) return view.planBody.replaceChildren();
+  const [title, other] = PLAN_TITLES[kind];
+  view.planTitle.textContent = currentPhase(state).phase.title === title ? other : title;
+  const actions = state.actions || [];
+  const parts = [];
+  if (kind === "followup" && state.followup) {
+    const { followed, priorities = [] } = state.followup;
+    parts.push(el("p", "plan-followed", `Suite de « ${followed} »`));
+    parts.push(el("h3", "plan-subtitle", "Priorités encore ouvertes"));
+    parts.push(priorities.length ? openPriorities(priorities) : el("p", "muted", "Aucune priorité n'est restée ouverte."));
+  }
+  if (kind === "recap") parts.push(...recordGroups(state.records || [], "h3"));
+  if (actions.length) {
+    if (kind !== "actions") parts.push(el("h3", "plan-subtitle", kind === "recap" ? "Plan d'action" : "Les actions"));
+    parts.push(actionList(actions));
+  }
+  view.planBody.replaceChildren(...parts);
+}
+
+// A plain link: the printable minutes open in place of this page, the back button returns.
+function renderMinutes() {
+  const url = minutesUrl(state);
+  view.minutes.hidden = !url;
+  if (url) view.minutesLink.href = url;
 }
 
 // --- Where a note goes: its round and its column
@@ -482,7 +531,34 @@ function noteItem(note) {
   const where = whereText(note);
   if (where) item.append(el("p", "mine-where", where));
   item.append(el("p", "mine-text", note.text), el("p", "mine-status", statusText(note)));
+  if (note.status === "sent" && note.secret && !state?.closed) {
+    const armed = withdrawArmed === note.id;
+    const button = el("button", "button button-quiet mine-withdraw", armed ? "Confirmer le retrait" : "Retirer ce post-it");
+    button.type = "button";
+    button.dataset.withdraw = note.id;
+    item.append(button);
+  }
   return item;
+}
+
+// --- Taking one's own note back: two taps, so that a stray thumb removes nothing
+
+async function onMineClick(event) {
+  const button = event.target.closest("button[data-withdraw]");
+  if (!button) return;
+  const id = button.dataset.withdraw;
+  if (withdrawArmed !== id) {
+    withdrawArmed = id;
+    renderMine();
+    document.querySelector(`button[data-withdraw="${id}"]`)?.focus();
+    return;
+  }
+  withdrawArmed = null;
+  const note = outbox.find(id);
+  const ack = await live.send("note_withdraw", { note_id: id, secret: note.secret });
+  if (ack.ok || ack.error.code === "unknown_note") outbox.update(id, { status: "withdrawn" });
+  else showError(`Post-it non retiré : ${ack.error.message}`);
+  renderMine();
 }
 
 function renderMine() {
@@ -499,6 +575,7 @@ async function deliver(note) {
   // The same id, round and column on every try: the server stores a resent note only once,
   // and in the step it was written for, however late it arrives.
   const payload = { text: note.text, id: note.id };
+  if (note.secret) payload.secret = note.secret;
   if (note.phase) payload.phase = note.phase;
   if (note.lane) payload.lane = note.lane;
   const ack = await live.send("note_add", payload);
@@ -901,6 +978,9 @@ function onEvent(name, data) {
   else if (name === "grid_changed") applyGridChanged(state, data);
   else if (name === "grid_replaced") applyGridReplaced(state, data);
   else if (name === "tables_changed") applyTables(state, data);
+  else if (name === "actions_changed") state.actions = data.actions || [];
+  else if (name === "records_changed") state.records = data.records || [];
+  else if (name === "minutes_published") applyMinutes(state, data);
   else return;
   renderSession();
 }
@@ -922,7 +1002,8 @@ function changePhase(data) {
 function markHidden(id) {
   // A note taken off the board leaves the ballot too.
   if (needBallot()) live.resync();
-  if (!outbox.find(id)) return; // someone else's note
+  const mine = outbox.find(id);
+  if (!mine || mine.status === "withdrawn") return; // someone else's, or taken back from here
   outbox.update(id, { status: "hidden" });
   renderMine();
 }
@@ -955,6 +1036,7 @@ const live = connectLive({
 });
 
 view.form.addEventListener("submit", onSubmit);
+view.mine.addEventListener("click", onMineClick);
 view.text.addEventListener("input", onInput);
 view.laneOptions.addEventListener("change", () => showError(""));
 view.volunteerToggle.addEventListener("click", toggleVolunteer);

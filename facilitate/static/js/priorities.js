@@ -66,6 +66,18 @@ export function applyReveal(state, phaseId, { voters, counts_shown: countsShown,
   if (phaseId === state.phase) delete state.voters; // the vote is closed: no more progress
 }
 
+/**
+ * Rankings show each item's current words: a theme renamed or a note reworded (after the review)
+ * keeps its place under its new text, as the server's snapshot would give it.
+ */
+export function followRewording(state) {
+  const words = new Map((state.themes || []).map((theme) => [`theme:${theme.id}`, theme.title]));
+  for (const note of state.notes || []) words.set(`note:${note.id}`, note.text);
+  for (const round of Object.values(state.rankings || {})) {
+    for (const entry of round.ranking) entry.text = words.get(itemKey(entry)) || entry.text;
+  }
+}
+
 /** Apply `decision_changed`: setting a decision again replaces the one on that item. */
 export function applyDecision(state, decision) {
   const key = itemKey(decision);
