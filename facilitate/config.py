@@ -25,6 +25,7 @@ def load(overrides: dict | None = None) -> dict:
         "KITS_DIR": None,
         "ASYNC_MODE": "threading",
         "BATCH_SECONDS": 1.0,
+        "RETENTION_DAYS": 365,
         **env,
         **(overrides or {}),
     }
@@ -35,6 +36,7 @@ def load(overrides: dict | None = None) -> dict:
     if not settings["SECRET_KEY"]:
         settings["SECRET_KEY"] = _kept_secret(data_dir / "secret_key")
     settings["BATCH_SECONDS"] = float(settings["BATCH_SECONDS"])
+    settings["RETENTION_DAYS"] = int(settings["RETENTION_DAYS"])
     return settings
 
 

@@ -10,12 +10,11 @@ from dataclasses import replace
 
 from . import plan
 from .views import ranking_view
-from .workshop import Snapshot, french_date
+from .workshop import Snapshot, Workshop, french_date
 
 
-def session_label(snapshot: Snapshot) -> str:
+def session_label(w: Workshop) -> str:
     """How an earlier session is named in the one that follows: its title and its day."""
-    w = snapshot.workshop
     return f"{w.title}, {french_date(w.opened_on.isoformat())}" if w.opened_on else w.title
 
 
@@ -58,13 +57,13 @@ def story_for_next(snapshot: Snapshot) -> dict:
     }
     return {
         "series": [*earlier.get("series", []), summary],
-        "followed": session_label(snapshot),
+        "followed": session_label(w),
         "priorities": own or earlier.get("priorities", []),
     }
 
 
 def carried_actions(snapshot: Snapshot) -> list[plan.Action]:
     """The actions not yet done, to be followed up; each keeps the session it was born in."""
-    label = session_label(snapshot)
+    label = session_label(snapshot.workshop)
     open_ones = [a for a in snapshot.actions if plan.still_open(a)]
     return [replace(a, origin=a.origin or label, position=i) for i, a in enumerate(open_ones)]

@@ -24,6 +24,20 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from .network import public_url  # noqa: E402
 
 
+def _purge_daily(app) -> None:
+    """Delete the sessions past the retention period now, then once a day."""
+    from .app import socketio
+
+    store, keep = app.extensions["facilitate"].store, app.config["RETENTION_DAYS"]
+    while True:
+        gone = store.purge(keep)
+        if gone:
+            print(
+                f"facilitate : {gone} séance(s) de plus de {keep} jours supprimée(s).", flush=True
+            )
+        socketio.sleep(24 * 60 * 60)
+
+
 def serve(host: str, port: int) -> int:
     """Run the real-time server until interrupted."""
     from .app import create_app, socketio
@@ -38,6 +52,9 @@ def serve(host: str, port: int) -> int:
     print(f"  Téléphones (même réseau)       : {app.config['PUBLIC_URL']}", flush=True)
     database = make_url(app.config["DATABASE_URL"]).render_as_string(hide_password=True)
     print(f"  Données : {database}", flush=True)
+    keep = app.config["RETENTION_DAYS"]
+    print(f"  Conservation : {f'{keep} jours' if keep > 0 else 'sans limite'}", flush=True)
+    socketio.start_background_task(_purge_daily, app)
     # log_output=False: no access log, so no IP address or browser signature is ever written.
     socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
     return 0

@@ -4,6 +4,7 @@ Every write commits before it returns, so that an adapter acknowledges only what
 Nothing here stores an author, an address or a time finer than the day.
 """
 
+import datetime
 import hmac
 import json
 import threading
@@ -403,6 +404,15 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         for note in held:
             note.revealed = True
         return tuple(n.to_note() for n in held)
+
+    def purge(self, keep_days: int) -> int:
+        """Delete every session opened more than `keep_days` days ago, with all it holds;
+        return how many. The host's retention period: 0 keeps everything."""
+        if keep_days <= 0:
+            return 0
+        cutoff = rules.today() - datetime.timedelta(days=keep_days)
+        with self._write() as tx:
+            return tx.execute(delete(WorkshopRow).where(WorkshopRow.opened_on < cutoff)).rowcount
 
     def close(self, code: str) -> Change:
         """Stop all writing. Keep each vote's totals and the number who took part; forget

@@ -255,7 +255,7 @@ def _my_sessions() -> list[dict]:
         except Refusal:
             continue
     found.sort(key=lambda w: (w.opened_on, w.title), reverse=True)
-    return [{"code": w.code, "label": f"{w.title} ({w.opened_on.isoformat()})"} for w in found]
+    return [{"code": w.code, "label": followup.session_label(w)} for w in found]
 
 
 def _kit_cards() -> list[dict]:

@@ -18,3 +18,25 @@ def test_an_earlier_database_gains_the_new_columns_and_keeps_its_sessions(app, c
     assert snapshot.story is None
     upgraded.create_schema()  # a second start changes nothing
     upgraded.engine.dispose()
+
+
+def test_sessions_past_the_retention_period_are_deleted_with_all_they_hold(
+    app, client, connect, monkeypatch
+):
+    import datetime
+
+    from facilitate import workshop as rules
+
+    store = app.extensions["facilitate"].store
+    monkeypatch.setattr(rules, "today", lambda: datetime.date(2024, 12, 1))
+    old = client.post("/api/sessions", json={"kit": "atelier-court"}).get_json()
+    console = connect({"code": old["code"], "role": "facilitator", "key": old["facilitator_key"]})
+    console.emit("action_save", {"what": "Ancienne", "owner": "le COPIL"}, callback=True)
+    monkeypatch.setattr(rules, "today", lambda: datetime.date(2026, 1, 10))
+    recent = client.post("/api/sessions", json={"kit": "atelier-court"}).get_json()
+    assert store.purge(0) == 0  # 0 keeps everything
+    assert store.purge(365) == 1
+    assert client.get(f"/j/{old['code']}").status_code == 404
+    assert client.get(f"/j/{recent['code']}").status_code == 200
+    with store.engine.connect() as db:
+        assert db.execute(text("SELECT count(*) FROM actions")).scalar() == 0
