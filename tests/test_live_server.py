@@ -172,3 +172,113 @@ def test_the_public_address_is_an_own_origin(tmp_path):
         assert not connects(server.url, "https://autre.example.org")
     finally:
         server.stop()
+
+
+class Writer(Phone):
+    """A phone with an outbox of any writes (notes, dots, grid entries), each with its own id."""
+
+    def __init__(self, url: str, code: str) -> None:
+        super().__init__(url, code)
+        self.ops: dict[str, tuple[str, dict]] = {}
+
+    def queue(self, event: str, payload: dict) -> None:
+        op_id = str(uuid.uuid4())
+        self.ops[op_id] = (event, {**payload, "id": op_id})
+
+    def flush(self) -> bool:
+        try:
+            if self.needs_join:
+                ack = self.sio.call("join", self._join(), timeout=2)
+                self.token, self.needs_join = ack["token"], False
+            for op_id, (event, payload) in list(self.ops.items()):
+                ack = self.sio.call(event, payload, timeout=2)
+                if not ack["ok"] and ack["error"]["code"] in ("not_joined", "slow_down"):
+                    self.needs_join = ack["error"]["code"] == "not_joined"
+                    return False
+                assert ack["ok"], (event, ack)
+                self.acked.add(op_id)
+                del self.ops[op_id]
+        except (socketio.exceptions.SocketIOError, TimeoutError):
+            return False
+        return not self.ops
+
+
+def test_kill_9_in_a_burst_of_notes_dots_and_grid_entries(live_server):
+    links = live_server.open_session()
+    code, key = links["code"], links["facilitator_key"]
+    console = socketio.Client()
+    console.connect(live_server.url, transports=["websocket"])
+    assert console.call("join", {"code": code, "role": "facilitator", "key": key})["ok"]
+    console.call("phase_set", {"phase": "idees"})
+    phones = [Writer(live_server.url, code) for _ in range(6)]
+    target = None
+    for phone in phones:
+        phone.queue("note_add", {"text": "Sur quoi voter"})
+        assert phone.flush()
+        target = target or next(iter(phone.acked))
+    console.call("phase_set", {"phase": "gommettes"})  # a vote is open; the grid takes late writes
+    console.disconnect()
+    for number, phone in enumerate(phones):
+        for i in range(3):
+            phone.queue("vote_cast", {"note_id": target})
+            phone.queue("note_add", {"text": f"Téléphone {number}, idée {i}", "phase": "idees"})
+            situation = {"row": None, "column": "situation", "phase": "grille"}
+            phone.queue("grid_set", {**situation, "text": f"Situation {number}.{i}"})
+    sent = {op: e for p in phones for op, (e, _payload) in p.ops.items()}
+
+    threads = [threading.Thread(target=_keep_sending, args=(p,)) for p in phones]
+    for thread in threads:
+        thread.start()
+    while sum(len(p.acked) for p in phones) < 6 + 20:
+        time.sleep(0.01)
+    live_server.kill()
+    acked = set().union(*(p.acked for p in phones))
+    assert len(acked) < 6 + len(sent)  # the crash fell in the middle of the burst
+    time.sleep(0.5)
+    live_server.start()
+    for thread in threads:
+        thread.join(70)
+    assert all(not p.ops for p in phones)  # the phones carried on by themselves
+
+    board = socketio.Client()
+    board.connect(live_server.url, transports=["websocket"])
+    state = board.call("join", {"code": code, "role": "facilitator", "key": key})["state"]
+    note_ids = [n["id"] for n in state["notes"]]
+    grid_ids = [c["id"] for c in state["grid"]["contributions"]]
+    assert len(note_ids) == len(set(note_ids)) == 6 + 18  # every note, once
+    assert len(grid_ids) == len(set(grid_ids)) == 18  # every grid entry, once
+    assert {op for op, e in sent.items() if e == "grid_set"} == set(grid_ids)
+    reveal = board.call("votes_reveal", {})
+    [ranked] = [r for r in reveal["ranking"] if r.get("note_id") == target]
+    assert ranked["votes"] == 18 and reveal["voters"] == 6  # every dot, once
+    board.disconnect()
+    for phone in phones:
+        phone.sio.disconnect()
+
+
+def _keep_sending(phone: Phone) -> None:
+    deadline = time.monotonic() + 60
+    while not phone.flush() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def test_a_whole_session_leaves_no_address_or_browser_in_the_logs(live_server):
+    import urllib.request
+
+    agent = "Sentinelle-Navigateur/9.9"
+    links = live_server.open_session()
+    for path in (f"/j/{links['code']}", f"/b/{links['code']}", "/animer", "/nulle-part"):
+        request = urllib.request.Request(live_server.url + path, headers={"User-Agent": agent})
+        try:
+            urllib.request.urlopen(request, timeout=5).read()
+        except urllib.error.HTTPError:
+            pass
+    phone = Writer(live_server.url, links["code"])
+    phone.queue("note_add", {"text": "Une idée"})
+    phone.queue("grid_set", {"row": None, "column": "situation", "phase": "grille", "text": "x"})
+    assert phone.flush()
+    phone.sio.call("note_add", {"text": "x" * 600})  # a refusal, logged or not, names no one
+    phone.sio.disconnect()
+    banner, _, rest = live_server.log.read_text().partition("Conservation")
+    assert "Téléphones" in banner  # the server's own address is printed once, at start
+    assert "127.0.0.1" not in rest and agent not in rest and "GET /" not in rest
