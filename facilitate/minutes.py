@@ -15,7 +15,7 @@ import nh3
 
 from . import plan, priorities
 from .kits import GRID_COLUMNS
-from .views import ranking_view
+from .views import action_view, ranking_view
 from .workshop import Snapshot, french_date
 
 COLUMN_TITLES = {
@@ -99,15 +99,9 @@ def _decisions(snapshot: Snapshot) -> list[dict]:
 
 
 def _action(action: plan.Action) -> dict:
-    out = {
-        "what": action.what,
-        "owner": action.owner,
-        "due": action.due,
-        "status": action.status,
-        "indicator": action.indicator,
-    }
-    if action.origin:
-        out["origin"] = action.origin
+    """An action as the screens show it, without its id: the minutes need none."""
+    out = action_view(action)
+    del out["id"]
     return out
 
 

@@ -280,7 +280,7 @@ def test_the_start_page_offers_to_follow_a_session_this_browser_animated(
     follows = page.get_by_label("Suite de la séance")
     expect(follows).to_have_value(links["code"])  # ?follows= preselects it
     expect(follows.locator("option")).to_have_text(
-        ["Aucune : nouvelle démarche", re.compile(rf"^Réunion de mars \(.*\) · {links['code']}$")]
+        ["Aucune : nouvelle démarche", re.compile(rf"^Réunion de mars, .* · {links['code']}$")]
     )
     page.goto(live_server.url + "/animer")
     follows = page.get_by_label("Suite de la séance")

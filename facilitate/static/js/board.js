@@ -401,7 +401,7 @@ function renderPlan() {
   const kind = planKind(state);
   view.plan.dataset.kind = kind;
   if (kind === "followup") view.plan.replaceChildren(...followupBlocks());
-  else if (kind === "actions") view.plan.replaceChildren(planTable(false));
+  else if (kind === "actions") view.plan.replaceChildren(planTable(false), ...recordsBlock());
   else view.plan.replaceChildren(...recapBlocks());
 }
 
@@ -435,16 +435,19 @@ function followupBlocks() {
 
 /** The records, one column per kind, then the action plan when there is one. */
 function recapBlocks() {
-  const blocks = [];
-  const groups = recordGroups(state.records || [], "h2");
-  if (groups.length) {
-    const records = el("div", "plan-records");
-    records.append(...groups);
-    blocks.push(records);
-  }
+  const blocks = recordsBlock();
   // Under records, the plan takes its smaller type so that more of it stays on screen.
-  if ((state.actions || []).length) blocks.push(planTable(true, groups.length > 0));
+  if ((state.actions || []).length) blocks.push(planTable(true, blocks.length > 0));
   return blocks;
+}
+
+/** The records as one block of columns, or nothing when none was written. */
+function recordsBlock() {
+  const groups = recordGroups(state.records || [], "h2");
+  if (!groups.length) return [];
+  const records = el("div", "plan-records");
+  records.append(...groups);
+  return [records];
 }
 
 /** The action plan's table; its heading is shown only where the step's title is not the plan. */

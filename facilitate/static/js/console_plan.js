@@ -96,8 +96,10 @@ export function initPlan(helpers) {
 export function renderPlan() {
   const kind = phaseKind(state());
   renderFollowup(kind === "followup");
-  renderActions(kind === "actions" || kind === "followup");
-  renderRecords(kind === "recap");
+  // Every kit ends with a recap or an action plan, not always both: each offers the two
+  // panels, so that no kit lacks a place for an action or a disagreement.
+  renderActions(["actions", "followup", "recap"].includes(kind));
+  renderRecords(["recap", "actions"].includes(kind));
   renderClosing();
 }
 

@@ -192,6 +192,7 @@ function renderPlan() {
     if (kind !== "actions") parts.push(el("h3", "plan-subtitle", kind === "recap" ? "Plan d'action" : "Les actions"));
     parts.push(actionList(actions));
   }
+  if (kind === "actions") parts.push(...recordGroups(state.records || [], "h3"));
   view.planBody.replaceChildren(...parts);
 }
 

@@ -19,8 +19,7 @@ export function planKind(state) {
 export function planHasContent(state, kind = planKind(state)) {
   const actions = (state.actions || []).length > 0;
   if (kind === "followup") return actions || Boolean(state.followup);
-  if (kind === "actions") return actions;
-  if (kind === "recap") return actions || (state.records || []).length > 0;
+  if (kind === "actions" || kind === "recap") return actions || (state.records || []).length > 0;
   return false;
 }
 
