@@ -2,8 +2,14 @@
 
 One batch a second per workshop costs N deliveries for N phones, however many notes arrive, where
 a broadcast per note would cost N x N.
+
+With several server processes (a Redis message queue), every process batches the changes it
+committed itself: its batches carry its `process` id, and a phone follows one chain of batches
+per process. Each process counts the phones connected to it, and says so again every half
+minute, so that a screen adds up the counts of the processes alive.
 """
 
+import secrets
 import threading
 import time
 from collections import defaultdict
@@ -38,6 +44,7 @@ SERVER_EVENTS = (
     "batch",
     "presence",
 )
+PRESENCE_REFRESH_SECONDS = 30
 
 
 def room(code: str, role: str) -> str:
@@ -54,7 +61,10 @@ class Pusher:
         self.changes: dict[str, list[dict]] = defaultdict(list)
         self.batch_rev: dict[str, int] = {}
         self.sent_rev: dict[str, int] = {}
-        self.presence: dict[str, int] = {}
+        self.presence: dict[str, int] = {}  # counts changed since the last tick
+        self.phones: dict[str, int] = {}  # every count this process knows, said again now and then
+        self.presence_said = time.monotonic()
+        self.process = secrets.token_hex(4)
         self.started = False
         self.lock = threading.Lock()  # push (handlers) and flush (the ticker) share the batches
 
@@ -77,7 +87,7 @@ class Pusher:
     def count_phones(self, code: str, phones: int) -> None:
         """Note the number of phones connected; the board hears of it at the next tick."""
         with self.lock:
-            self.presence[code] = phones
+            self.presence[code] = self.phones[code] = phones
         self._ensure_ticking()
 
     def flush(self) -> None:
@@ -86,15 +96,20 @@ class Pusher:
             changes, self.changes = self.changes, defaultdict(list)
             batches = [(code, self._batch(code, items)) for code, items in changes.items()]
             presence, self.presence = self.presence, {}
+            if time.monotonic() - self.presence_said > PRESENCE_REFRESH_SECONDS:
+                presence, self.presence_said = dict(self.phones), time.monotonic()
+                self.phones = {code: n for code, n in self.phones.items() if n}
         for code, payload in batches:
             self.socketio.emit("batch", payload, to=room(code, views.PARTICIPANT))
         for code, phones in presence.items():
+            count = {"participants": phones, "process": self.process}
             for role in (views.BOARD, views.FACILITATOR):
-                self.socketio.emit("presence", {"participants": phones}, to=room(code, role))
+                self.socketio.emit("presence", count, to=room(code, role))
 
     def _batch(self, code: str, items: list[dict]) -> dict:
         since, self.sent_rev[code] = self.sent_rev[code], self.batch_rev[code]
-        return {"since": since, "rev": self.batch_rev[code], "changes": items}
+        rev = self.batch_rev[code]
+        return {"since": since, "rev": rev, "changes": items, "process": self.process}
 
     def _ensure_ticking(self) -> None:
         if not self.started:

@@ -56,5 +56,7 @@ def serve(host: str, port: int) -> int:
     print(f"  Conservation : {f'{keep} jours' if keep > 0 else 'sans limite'}", flush=True)
     socketio.start_background_task(_purge_daily, app)
     # log_output=False: no access log, so no IP address or browser signature is ever written.
-    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True)
+    # gevent's server also writes the client's address with each connection error: silenced.
+    quiet = {"error_log": None} if ASYNC_MODE == "gevent" else {}
+    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True, **quiet)
     return 0

@@ -282,3 +282,29 @@ def test_a_whole_session_leaves_no_address_or_browser_in_the_logs(live_server):
     banner, _, rest = live_server.log.read_text().partition("Conservation")
     assert "Téléphones" in banner  # the server's own address is printed once, at start
     assert "127.0.0.1" not in rest and agent not in rest and "GET /" not in rest
+
+
+def test_the_server_also_runs_on_gevent(tmp_path):
+    """eventlet is in maintenance mode: gevent must stay a working choice."""
+    from conftest import LiveServer, free_port
+
+    server = LiveServer(tmp_path, free_port())
+    server.env["FACILITATE_ASYNC_MODE"] = "gevent"
+    server.start()
+    try:
+        links = server.open_session()
+        seen = threading.Event()
+        board = socketio.Client()
+        board.on("note_added", lambda payload: seen.set())
+        board.connect(server.url, transports=["websocket"])
+        assert board.transport() == "websocket"
+        assert board.call("join", {"code": links["code"], "role": "board"}, timeout=5)["ok"]
+        phone = Phone(server.url, links["code"])
+        phone.write("Sur gevent aussi")
+        assert phone.flush() and seen.wait(5)
+        board.disconnect(), phone.sio.disconnect()
+        time.sleep(0.3)
+    finally:
+        server.stop()
+    log = server.log.read_text().partition("Conservation")[2]
+    assert "127.0.0.1" not in log and "Traceback" not in log

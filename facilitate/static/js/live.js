@@ -3,6 +3,7 @@
 import { io } from "../vendor/socket.io-4.8.4.esm.min.js";
 
 const ACK_TIMEOUT_MS = 8000;
+const PRESENCE_STALE_MS = 75000; // a server process silent this long has stopped
 const RETRY_MS = 3000;
 
 // Refusals that trying again cannot fix: the page says so and stops.
@@ -99,10 +100,12 @@ export function connectLive({
   onStatus = () => {},
   getToken = () => null,
 }) {
+  // WebSocket first; tryAllTransports falls back to long polling where WebSocket is blocked.
+  // With several server processes, WebSocket only: long polling would need sticky sessions.
+  const websocketOnly = document.documentElement.dataset.transports === "websocket";
   const socket = io({
-    // WebSocket first; tryAllTransports falls back to long polling where WebSocket is blocked.
-    transports: ["websocket", "polling"],
-    tryAllTransports: true,
+    transports: websocketOnly ? ["websocket"] : ["websocket", "polling"],
+    tryAllTransports: !websocketOnly,
     reconnectionDelayMax: 5000,
   });
   const isPhone = role === "participant";
@@ -114,6 +117,9 @@ export function connectLive({
   let generation = 0; // bumped on every join, so that answers to older requests are dropped
   let stopped = false;
   const directRev = {}; // phones: rev of the last direct phase/hold event applied
+  let snapshotRev = null; // rev of the last snapshot
+  const chains = new Map(); // phones: server process -> rev of its last batch applied
+  const presence = new Map(); // board, console: server process -> {count, at}
 
   function request(event, payload) {
     return new Promise((resolve) => {
@@ -181,7 +187,8 @@ export function connectLive({
   }
 
   function applySnapshot(state) {
-    rev = state.rev;
+    rev = snapshotRev = state.rev;
+    chains.clear();
     onState(state);
   }
 
@@ -210,14 +217,18 @@ export function connectLive({
     onEvent(name, data);
   }
 
-  // Phones: a batch says which rev it follows (`since`); a phone behind that missed one.
+  // Phones: a batch says which rev it follows (`since`) in the chain of its server process; a
+  // phone behind that missed one. Several processes (docs/deployment.md) make several chains.
   function receiveBatch(batch) {
-    if (batch.since > rev) {
+    const process = batch.process || "";
+    const seen = Math.max(snapshotRev, chains.get(process) ?? -1);
+    if (batch.since > seen) {
       queued.push(["batch", batch]);
       return void resync();
     }
-    if (batch.rev <= rev) return;
-    rev = batch.rev;
+    if (batch.rev <= seen) return;
+    chains.set(process, batch.rev);
+    rev = Math.max(rev, batch.rev);
     for (const change of batch.changes || []) {
       const name = BATCH_CHANGES[change.type];
       // A direct event newer than this batch already gave the latest value.
@@ -250,8 +261,18 @@ export function connectLive({
 
   const updates = isPhone ? ["batch", ...DIRECT_PHONE_EVENTS] : ROOM_EVENTS;
   for (const name of updates) socket.on(name, (data) => data && receive(name, data));
-  // Presence carries no rev: it is a count of phones now, applied as it comes.
-  socket.on("presence", (data) => data && onEvent("presence", data));
+  // Presence carries no rev: each server process counts its own phones and says it again every
+  // half minute; the page adds up the counts heard lately.
+  socket.on("presence", (data) => {
+    if (!data) return;
+    presence.set(data.process || "", { count: data.participants, at: Date.now() });
+    let participants = 0;
+    for (const [process, { count, at }] of presence) {
+      if (Date.now() - at > PRESENCE_STALE_MS) presence.delete(process);
+      else participants += count;
+    }
+    onEvent("presence", { participants });
+  });
 
   onStatus("connecting");
   return {
