@@ -1,5 +1,9 @@
 """HTTP routes: the session API, the pages, the QR code and the facilitator's key."""
 
+import gzip
+import posixpath
+import re
+
 import pytest
 
 
@@ -138,3 +142,47 @@ def test_every_answer_carries_security_headers(client, workshop):
         assert "script-src 'self'" in headers["Content-Security-Policy"]
         assert headers["X-Frame-Options"] == "DENY"
         assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def first_load(client, path: str, encoding: str) -> dict[str, int]:
+    """Every byte a phone fetches to show a page: the HTML, its stylesheet, its icon, its
+    scripts and each module they import, as the server sends them."""
+    headers = {"Accept-Encoding": encoding}
+    page = client.get(path, headers=headers)
+    sizes = {path: len(page.data)}
+    html = gzip.decompress(page.data) if encoding == "gzip" else page.data
+    todo = re.findall(r'(?:src|href)="(/static/[^"]+)"', html.decode())
+    while todo:
+        url = todo.pop()
+        if url in sizes:
+            continue
+        response = client.get(url, headers=headers)
+        assert response.status_code == 200, url
+        sizes[url] = len(response.data)
+        if url.endswith(".js"):
+            text = gzip.decompress(response.data) if encoding == "gzip" else response.data
+            base = url.rsplit("/", 1)[0]
+            for module in re.findall(r'from "(\.{1,2}/[^"]+)"', text.decode()):
+                todo.append(posixpath.normpath(f"{base}/{module}"))
+    return sizes
+
+
+def test_the_phone_page_first_load_stays_under_100_kb(client, workshop):
+    path = f"/j/{workshop['code']}"
+    plain = first_load(client, path, "identity")
+    sent = first_load(client, path, "gzip")
+    assert set(plain) == set(sent) and len(sent) > 5  # the page, its CSS and its modules
+    assert sum(sent.values()) < 100_000, sent
+    assert sum(sent.values()) < sum(plain.values()) / 2
+
+
+def test_assets_are_gzipped_only_for_browsers_that_ask(client):
+    url = "/static/js/live.js"
+    plain = client.get(url)
+    assert "Content-Encoding" not in plain.headers
+    packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    again = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert again.data == packed.data  # kept in memory, not compressed again
