@@ -1,8 +1,10 @@
 """The minutes ("compte-rendu"): what a session leaves behind, with no hierarchy label.
 
-Pure functions from a snapshot. The minutes never hold a participant token, id, role or name,
-nor a time finer than the day; hidden notes are left out. Participant text is escaped when the
-Markdown is built, and the HTML goes through an allow-list.
+Pure functions from a snapshot: the minutes as data (the JSON export), then as one list of
+blocks that every other format renders (Markdown and HTML here, Word in `minutes_docx.py`). The
+minutes never hold a participant token, id, role or name, nor a time finer than the day; hidden
+notes are left out. Text is escaped when the Markdown is built, and the HTML goes through an
+allow-list.
 """
 
 import base64
@@ -172,13 +174,13 @@ def blocks(m: dict) -> list[tuple]:
     return out
 
 
-def _priority_table(priorities: list[dict]) -> tuple:
+def _priority_table(items: list[dict]) -> tuple:
     """Ranks as a table, so that ties (1, 1, 3) read as they are."""
-    counted = any("votes" in p for p in priorities)
-    decided = any(p.get("decision") for p in priorities)
+    counted = any("votes" in p for p in items)
+    decided = any(p.get("decision") for p in items)
     header = ["Rang", "Priorité"] + ["Gommettes"] * counted + ["Décision du COPIL"] * decided
     rows = []
-    for p in priorities:
+    for p in items:
         row = [str(p["rank"]), p["text"]] + [str(p.get("votes", ""))] * counted
         if decided:
             why = f" ({p['reason']})" if p.get("reason") else ""

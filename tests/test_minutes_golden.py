@@ -26,7 +26,7 @@ FORMATS = {"json": "minutes.json", "md": "minutes.md", "html": "minutes.html"}
 @pytest.fixture
 def fixed_chance(monkeypatch):
     """Codes, days, board order and server-made ids as in the reference, not drawn by chance."""
-    codes = iter(["K7P2QX", "M4RT9B"])
+    codes = iter(["K7P2QX9M", "M4RT9BW3"])
     counter = itertools.count(1)
     monkeypatch.setattr(rules, "new_code", lambda: next(codes))
     monkeypatch.setattr(rules, "today", lambda: datetime.date(2026, 11, 24))
