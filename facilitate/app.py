@@ -1,5 +1,6 @@
 """The application factory: it only wires settings, storage, kits, routes and events."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +30,7 @@ class Services:
     pusher: Pusher
     seats: dict[str, "events.Seat"] = field(default_factory=dict)
     throttle: Throttle = field(default_factory=Throttle)
+    phones: Counter = field(default_factory=Counter)  # participants connected, per workshop
 
 
 def create_app(test_config: dict | None = None) -> Flask:

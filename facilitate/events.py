@@ -107,8 +107,8 @@ def unknown_event(event, *_args):
 def on_disconnect(*_args) -> None:
     """A connection closed: forget its seat and update the count of phones."""
     seat = services().seats.pop(request.sid, None)
-    if seat and seat.role == views.PARTICIPANT:
-        _count_phones(seat.code)
+    if seat:
+        _seat_changed(seat, -1)
 
 
 @acknowledged("join")
@@ -145,21 +145,24 @@ def _take_seat(seat: Seat) -> None:
     old = seats.get(request.sid)
     if old:
         leave_room(room(old.code, old.role))
+        _seat_changed(old, -1)
     seats[request.sid] = seat
     # In the room before the snapshot is read: no change can fall between the two.
     join_room(room(seat.code, seat.role))
-    for changed in {old.code if old and old.role == views.PARTICIPANT else None, seat.code}:
-        if changed:
-            _count_phones(changed)
+    _seat_changed(seat, +1)
+
+
+def _seat_changed(seat: Seat, delta: int) -> None:
+    """Keep the count of phones per workshop (kept, not counted: a join storm of a thousand
+    phones would otherwise scan a thousand seats a thousand times)."""
+    if seat.role == views.PARTICIPANT:
+        phones = services().phones
+        phones[seat.code] += delta
+        services().pusher.count_phones(seat.code, phones[seat.code])
 
 
 def _phones(code: str) -> int:
-    seats = services().seats.values()
-    return sum(1 for s in seats if s.code == code and s.role == views.PARTICIPANT)
-
-
-def _count_phones(code: str) -> None:
-    services().pusher.count_phones(code, _phones(code))
+    return services().phones[code]
 
 
 def _state(code: str, role: str, token: str | None = None) -> dict:

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -59,6 +60,7 @@ class ParticipantRow(Base):
     """A phone's keyed token hash, for its identity across reconnections; linked to no note."""
 
     __tablename__ = "participants"
+    __table_args__ = (Index("ix_participants_workshop", "workshop_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
@@ -111,7 +113,7 @@ def engine_for(url: str):
 
 
 def add_missing_columns(engine) -> None:
-    """Add to existing tables the columns the models gained since, with their default.
+    """Add to existing tables the columns and indexes the models gained since, with defaults.
 
     Enough while every schema change only adds nullable or defaulted columns; the first change
     that is not additive needs a real migration tool (Alembic, with `render_as_batch` on SQLite).
@@ -123,6 +125,8 @@ def add_missing_columns(engine) -> None:
             for column in table.columns:
                 if column.name not in present:
                     connection.execute(text(_add_column(engine, table.name, column)))
+            for index in table.indexes:  # create_all adds indexes to new tables only
+                index.create(connection, checkfirst=True)
 
 
 def _add_column(engine, table: str, column) -> str:
@@ -168,6 +172,7 @@ class DotRow(Base):
     closes, leaving only the totals in `vote_rounds`."""
 
     __tablename__ = "dots"
+    __table_args__ = (Index("ix_dots_voter", "workshop_id", "phase", "participant_id"),)
 
     workshop_id: Mapped[int] = mapped_column(
         ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
@@ -223,6 +228,7 @@ class GridRowRow(Base):
     """A row of the analysis grid: one typical work situation, at one table."""
 
     __tablename__ = "grid_rows"
+    __table_args__ = (Index("ix_grid_rows_table", "workshop_id", "phase", "table_id"),)
 
     workshop_id: Mapped[int] = mapped_column(
         ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
@@ -237,6 +243,7 @@ class ContributionRow(Base):
     """One contribution in a cell: a cell is a list of them, so no write overwrites another."""
 
     __tablename__ = "grid_contributions"
+    __table_args__ = (Index("ix_contributions_cell", "workshop_id", "row_id", "column"),)
 
     workshop_id: Mapped[int] = mapped_column(
         ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True

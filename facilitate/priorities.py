@@ -67,14 +67,24 @@ def target_ref(target: str) -> dict:
 
 def ballot(notes: tuple[Note, ...], themes: tuple[Theme, ...], in_view: str) -> list[Item]:
     """What can be voted on in the round in view: its themes, then its ungrouped notes."""
-    round_themes = [t for t in themes if t.phase == in_view]
-    items = [Item(f"theme:{t.id}", t.title) for t in round_themes]
-    grouped = {t.id for t in round_themes}
+    items = [Item(f"theme:{t.id}", t.title) for t in themes if theme_on_ballot(t, in_view)]
+    by_id = {t.id: t for t in themes}
     for note in notes:
-        on_board = note.phase == in_view and note.revealed and not note.hidden
-        if on_board and note.theme not in grouped:
+        if note_on_ballot(note, by_id.get(note.theme), in_view):
             items.append(Item(f"note:{note.id}", note.text))
     return items
+
+
+def theme_on_ballot(theme: Theme, in_view: str) -> bool:
+    """Whether a theme is voted on: it belongs to the round in view."""
+    return theme.phase == in_view
+
+
+def note_on_ballot(note: Note, theme: Theme | None, in_view: str) -> bool:
+    """Whether a note is voted on by itself: on the board in the round in view, and not gathered
+    in one of that round's themes (`theme` is the note's own, if any)."""
+    on_board = note.phase == in_view and note.revealed and not note.hidden
+    return on_board and (theme is None or not theme_on_ballot(theme, in_view))
 
 
 def rank(tallies: dict[str, int], items: list[Item]) -> list[Priority]:

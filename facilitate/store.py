@@ -71,6 +71,7 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         # Re-entrant, so that an adapter can hold it around a write and its push, keeping the
         # pushes in revision order.
         self.lock = threading.RLock()
+        self._snapshots: dict[str, Snapshot] = {}  # the latest snapshot read, per workshop
 
     def create_schema(self) -> None:
         """Create the tables that do not exist yet, and the columns added since a data folder
@@ -149,24 +150,40 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         )
 
     def snapshot(self, code: str) -> Snapshot:
-        """The workshop and all its notes, in board order."""
+        """The workshop and all its notes, in board order.
+
+        Every change bumps the revision, so a snapshot read at a revision stays true until the
+        next one: it is kept, and a storm of phones joining at once reads it from the database
+        once (each join still asks the database for the current revision).
+        """
         with self.unit() as tx:
-            row = self._row(tx, code)
-            notes = tx.scalars(
-                select(NoteRow)
-                .where(NoteRow.workshop_id == row.id)
-                .order_by(NoteRow.sort_key, NoteRow.id)
-            )
-            volunteers = self._volunteers(tx, row.id)
-            notes = tuple(n.to_note() for n in notes)
-            return Snapshot(
-                _workshop(row, volunteers),
-                notes,
-                **self._priorities_state(tx, row, notes),
-                **self._grid_state(tx, row),
-                **self._plan_state(tx, row),
-                story=json.loads(row.story_json) if row.story_json else None,
-            )
+            rev = tx.scalar(select(WorkshopRow.rev).where(WorkshopRow.code == code))
+            if rev is None:
+                raise Refusal("unknown_session")
+            kept = self._snapshots.get(code)
+            if kept is not None and kept.workshop.rev == rev:
+                return kept
+            snapshot = self._read_snapshot(tx, code)
+            self._snapshots[code] = snapshot
+            return snapshot
+
+    def _read_snapshot(self, tx: Session, code: str) -> Snapshot:
+        row = self._row(tx, code)
+        notes = tx.scalars(
+            select(NoteRow)
+            .where(NoteRow.workshop_id == row.id)
+            .order_by(NoteRow.sort_key, NoteRow.id)
+        )
+        volunteers = self._volunteers(tx, row.id)
+        notes = tuple(n.to_note() for n in notes)
+        return Snapshot(
+            _workshop(row, volunteers),
+            notes,
+            **self._priorities_state(tx, row, notes),
+            **self._grid_state(tx, row),
+            **self._plan_state(tx, row),
+            story=json.loads(row.story_json) if row.story_json else None,
+        )
 
     @staticmethod
     def _volunteers(tx: Session, workshop_id: int) -> int:

@@ -130,12 +130,16 @@ class PrioritiesStore:
     def cast_dot(
         self, code: str, token: str, target: str, dot_id: str
     ) -> tuple[int, Change | None]:
-        """Place one dot; a resend of the same dot id places nothing more."""
+        """Place one dot; a resend of the same dot id places nothing more.
+
+        Only a phone's first dot changes what screens show (the number of voters): the others
+        are acknowledged to the phone alone, so that a vote storm does not flood the board.
+        """
         with self._write() as tx:
             row, phase, participant = self._open_vote(tx, code, token)
             if tx.get(DotRow, (row.id, dot_id)) is not None:
                 return self._remaining(tx, row.id, phase, participant), None
-            if target not in {i.target for i in self._ballot(tx, row, phase.id)}:
+            if not self._on_ballot(tx, row, phase.id, target):
                 raise Refusal("unknown_item")
             mine = self._dots(tx, row.id, phase.id, participant)
             if len(mine) >= phase.budget:
@@ -151,7 +155,21 @@ class PrioritiesStore:
                     target=target,
                 )
             )
-            return phase.budget - len(mine) - 1, self._progress(tx, row, phase.id)
+            progress = None if mine else self._progress(tx, row, phase.id)
+            return phase.budget - len(mine) - 1, progress
+
+    def _on_ballot(self, tx: Session, row, vote_phase: str, target: str) -> bool:
+        """Whether `target` is on the ballot, read from its own row rather than the whole one."""
+        in_view = rules.phase_in_view(self._kit_of(row), vote_phase)
+        kind, _, ident = target.partition(":")
+        if kind == "theme":
+            theme = tx.get(ThemeRow, (row.id, ident))
+            return theme is not None and priorities.theme_on_ballot(_theme(theme), in_view)
+        note = tx.get(NoteRow, (row.id, ident))
+        if note is None:
+            return False
+        theme = tx.get(ThemeRow, (row.id, note.theme_id)) if note.theme_id else None
+        return priorities.note_on_ballot(note.to_note(), theme and _theme(theme), in_view)
 
     def retract_dot(
         self, code: str, token: str, target: str, dot_id: str | None
@@ -169,7 +187,8 @@ class PrioritiesStore:
                 if not found:
                     raise Refusal("no_dot_here")
             tx.delete(found[0])
-            return phase.budget - len(mine) + 1, self._progress(tx, row, phase.id)
+            progress = self._progress(tx, row, phase.id) if len(mine) == 1 else None
+            return phase.budget - len(mine) + 1, progress
 
     def _open_vote(self, tx: Session, code: str, token: str):
         row = self._open_row(tx, code)

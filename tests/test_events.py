@@ -139,7 +139,8 @@ def test_phase_set_reaches_everyone(app, phone, board, console):
     app.extensions["facilitate"].pusher.flush()
     [(_, batch)] = received(phone, "batch")
     change = {"type": "phase", "phase": "idees", "in_view": "idees", "hold": False}
-    assert batch == {"since": 0, "rev": 1, "changes": [change]}
+    process = app.extensions["facilitate"].pusher.process
+    assert batch == {"since": 0, "rev": 1, "changes": [change], "process": process}
     bad = console.emit("phase_set", {"phase": "nowhere"}, callback=True)
     assert bad["error"]["code"] == "unknown_phase"
 
@@ -213,7 +214,8 @@ def test_presence_counts_phones(app, workshop, board, console, connect):
     phones = [connect({"code": workshop["code"], "role": "participant"}) for _ in range(3)]
     phones[0].disconnect()
     app.extensions["facilitate"].pusher.flush()
-    assert received(board, "presence")[-1][1] == {"participants": 2}
+    process = app.extensions["facilitate"].pusher.process
+    assert received(board, "presence")[-1][1] == {"participants": 2, "process": process}
     assert (
         connect(
             {"code": workshop["code"], "role": "facilitator", "key": workshop["facilitator_key"]}

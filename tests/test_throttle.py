@@ -66,3 +66,20 @@ def test_a_rain_of_wrong_codes_slows_every_guess_down(connect, workshop):
     assert late["error"]["code"] == "slow_down"  # for a second, at most
     time.sleep(1.1)
     assert connect().emit("join", {"code": workshop["code"], "role": "board"}, callback=True)["ok"]
+
+
+def test_the_window_slides_and_forgets_old_keys():
+    from facilitate.errors import Refusal
+    from facilitate.throttle import Throttle
+
+    now = [1000.0]
+    throttle = Throttle(clock=lambda: now[0])
+    for _ in range(30):
+        throttle.write("sid", "token")
+    with pytest.raises(Refusal):
+        throttle.write("sid", "token")
+    now[0] += 10.5  # the short window has passed: writing again is fine
+    throttle.write("sid", "token")
+    now[0] += 601  # long gone: the next write sweeps the old keys away
+    throttle.write("other", "phone")
+    assert set(throttle.hits) == {("sid", "other"), ("token", "phone")}

@@ -1,0 +1,85 @@
+"""python -m bench --phones N [N ...] --scenario all|join|notes|votes|grid|reconnect [--json OUT]
+
+For each N, starts facilitate and the bare server in turn (subprocesses on free ports, a temporary
+data folder each), runs the scenarios against both, prints the figures and facilitate/bare.
+"""
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from . import report, scenarios
+from .servers import Bare, Facilitate, raise_open_files_limit
+
+ORDER = ("join", "notes", "votes", "grid", "reconnect")
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--phones", type=int, nargs="+", default=[50], help="N, one run each")
+    parser.add_argument("--scenario", choices=("all", *ORDER), default="all")
+    parser.add_argument("--sample", type=int, default=5, help="phones that log their batches")
+    parser.add_argument("--ramp", type=float, default=2.0, help="seconds the join storm spans")
+    parser.add_argument("--budget", type=float, default=120.0, help="seconds allowed per step")
+    parser.add_argument("--servers", default="facilitate,bare", help="which servers to drive")
+    parser.add_argument("--json", type=Path, help="write every figure to this file")
+    parser.add_argument("--svg", type=Path, help="plot projector p99 against N to this file")
+    return parser.parse_args(argv)
+
+
+def chosen(scenario: str) -> list[str]:
+    """The join storm always runs: it is how the phones get into the room."""
+    return (
+        list(ORDER) if scenario == "all" else ["join", scenario] if scenario != "join" else ["join"]
+    )
+
+
+async def drive(server, args, phones: int) -> dict:
+    """Run the chosen scenarios on one running server."""
+    run = scenarios.Run(server, phones, min(args.sample, phones), args.ramp, args.budget)
+    results = {}
+    try:
+        await run.open()
+        for name in chosen(args.scenario):
+            print(f"  {server.name}: {name}...", file=sys.stderr, flush=True)
+            try:
+                results[name] = await scenarios.SCENARIOS[name](run)
+            except Exception as error:  # noqa: BLE001  keep the figures of the other scenarios
+                results[name] = {"failed": repr(error)}
+    finally:
+        await run.close()
+    return results
+
+
+def bench_one(kind, args, phones: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{kind.name}-") as folder:
+        server = kind(Path(folder)).start()
+        try:
+            return asyncio.run(drive(server, args, phones))
+        finally:
+            server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    limit = raise_open_files_limit()
+    kinds = [k for k in (Facilitate, Bare) if k.name in args.servers.split(",")]
+    runs = []
+    for phones in args.phones:
+        print(f"N = {phones} phones (open files limit {limit})", file=sys.stderr, flush=True)
+        run = {"phones": phones, "servers": {k.name: bench_one(k, args, phones) for k in kinds}}
+        runs.append(run)
+        print(report.table(run), flush=True)
+    output = {"machine": report.machine(), "runs": runs}
+    if args.json:
+        args.json.write_text(json.dumps(output, indent=1, ensure_ascii=False) + "\n")
+    if args.svg:
+        args.svg.write_text(report.svg(runs))
+    return 0 if report.clean(runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""The servers under test, each in its own subprocess on 127.0.0.1, and what we read from them."""
+
+import json
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+FILES_WANTED = 65536  # 1,000 phones need 1,000+ sockets on each side of the loopback
+
+
+def raise_open_files_limit() -> int:
+    """Raise RLIMIT_NOFILE as far as the hard limit allows; subprocesses inherit it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = FILES_WANTED if hard == resource.RLIM_INFINITY else min(FILES_WANTED, hard)
+    if wanted > soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return max(wanted, soft)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def rss_kb(pid: int) -> int:
+    """The resident memory of a process, in KB, from /proc (no psutil needed)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for {pid}")
+
+
+class Server:
+    """A server subprocess that can be killed (SIGKILL, as a crash) and started again."""
+
+    name = "server"
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = data_dir / f"{self.name}.log"
+        self.process: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        raise NotImplementedError
+
+    def env(self) -> dict:
+        return {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+    def start(self, timeout: float = 20) -> "Server":
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                self.command(), env=self.env(), stdout=log, stderr=log, stdin=subprocess.DEVNULL
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited: {self.log.read_text()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{self.name} did not start in {timeout} s")
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def rss_kb(self) -> int:
+        return rss_kb(self.pid)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def open_session(self) -> dict:
+        """A workshop to drive: its code and the facilitator's key."""
+        return {"code": "BENCH1", "facilitator_key": "bare"}
+
+
+class Facilitate(Server):
+    """`python -m facilitate serve` (eventlet) on the embedded SQLite of a temporary folder."""
+
+    name = "facilitate"
+
+    def command(self) -> list[str]:
+        port = str(self.port)
+        return [sys.executable, "-m", "facilitate", "serve", "--host", "127.0.0.1", "--port", port]
+
+    def env(self) -> dict:
+        return {
+            **super().env(),
+            "FACILITATE_DATA_DIR": str(self.data_dir),
+            "FACILITATE_SECRET_KEY": "bench-secret",
+        }
+
+    def open_session(self) -> dict:
+        body = json.dumps({"kit": "atelier-court", "title": "Banc d'essai"}).encode()
+        headers = {"Content-Type": "application/json"}
+        request = urllib.request.Request(self.url + "/api/sessions", body, headers)
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
+
+class Bare(Server):
+    """The bare Flask-SocketIO app of bench/bare.py: the same stack with no application logic."""
+
+    name = "bare"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "bench.bare", "--port", str(self.port)]
+
+    def env(self) -> dict:
+        root = str(Path(__file__).resolve().parent.parent)
+        return {**super().env(), "PYTHONPATH": root}
