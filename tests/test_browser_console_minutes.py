@@ -173,7 +173,7 @@ def test_console_writes_the_plan_reviews_closes_and_publishes(live_server, brows
     screenshot(console, "console-review-clear-1280")
     review.get_by_role("button", name="Confirmer la clôture").click()
 
-    minutes = console.get_by_role("region", name="Compte-rendu")
+    minutes = console.get_by_role("region", name="Compte-rendu", exact=True)
     expect(minutes).to_be_visible()
     expect(minutes.get_by_text("Pas encore publié")).to_be_visible()
     expect(records.get_by_role("button")).to_have_count(0)  # read-only once closed
@@ -350,7 +350,7 @@ def test_the_review_rewords_every_kind_of_text(live_server, browser, screenshot)
     expect(review.get_by_text("1 texte gardé tel quel")).to_be_visible()
     expect(review.get_by_role("button", name="Confirmer la clôture")).to_be_focused()
     review.get_by_role("button", name="Confirmer la clôture").click()
-    expect(console.get_by_role("region", name="Compte-rendu")).to_be_visible()
+    expect(console.get_by_role("region", name="Compte-rendu", exact=True)).to_be_visible()
 
     shown = minutes_of(live_server, links)
     assert [theme["title"] for theme in shown["themes"]] == ["Relation avec la direction"]
