@@ -48,8 +48,15 @@ class Refusal(Exception):
     def __init__(self, code: str, **details: object) -> None:
         super().__init__(code)
         self.code = code
+        self.details = details
         self.message = MESSAGES[code].format(**details)
 
     def as_dict(self) -> dict:
-        """The wire form, shared by Socket.IO acks and HTTP error bodies."""
-        return {"code": self.code, "message": self.message}
+        """The wire form, shared by Socket.IO acks and HTTP error bodies.
+
+        `details` (only when the message has placeholders) lets a page say it in English too.
+        """
+        wire = {"code": self.code, "message": self.message}
+        if self.details:
+            wire["details"] = self.details
+        return wire

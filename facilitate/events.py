@@ -128,16 +128,15 @@ def _join(payload: dict) -> dict:
     if role not in ROLES:
         raise Refusal("bad_role")
     store = services().store
-    ack = {}
+    ack, mine = {}, None
     if role == views.FACILITATOR:
         key = payload.get("key") or request.cookies.get(facilitator_cookie(code))
         if not store.is_facilitator(code, key):
             raise Refusal("bad_key")
     elif role == views.PARTICIPANT:
-        ack["token"] = store.participant(code, payload.get("token"))
-        ack["volunteer"] = store.is_volunteer(code, ack["token"])
+        ack["token"], ack["volunteer"], mine = store.join_participant(code, payload.get("token"))
     _take_seat(Seat(code, role, ack.get("token")))
-    return {**ack, "state": _state(code, role, ack.get("token"))}
+    return {**ack, "state": _state(code, role, mine)}
 
 
 def _take_seat(seat: Seat) -> None:
@@ -150,6 +149,8 @@ def _take_seat(seat: Seat) -> None:
     # In the room before the snapshot is read: no change can fall between the two.
     join_room(room(seat.code, seat.role))
     _seat_changed(seat, +1)
+    if seat.role != views.PARTICIPANT:  # a new screen hears the counts at the next tick
+        services().pusher.count_phones(seat.code, _phones(seat.code))
 
 
 def _seat_changed(seat: Seat, delta: int) -> None:
@@ -165,16 +166,17 @@ def _phones(code: str) -> int:
     return services().phones[code]
 
 
-def _state(code: str, role: str, token: str | None = None) -> dict:
-    store = services().store
-    mine = store.my_dots(code, token) if token else None
-    return views.state_for(role, store.snapshot(code), time.time(), _phones(code), mine)
+def _state(code: str, role: str, mine: list[dict] | None = None) -> dict:
+    """A role's snapshot; `mine`, for a phone, its own dots in the open vote."""
+    snapshot = services().store.snapshot(code)
+    return views.state_for(role, snapshot, time.time(), _phones(code), mine)
 
 
 @acknowledged("sync")
 def sync(_payload: dict, seat: Seat) -> dict:
     """Sent by a screen that saw a gap in `rev`; answers with a fresh snapshot."""
-    return {"state": _state(seat.code, seat.role, seat.token)}
+    mine = services().store.my_dots(seat.code, seat.token) if seat.token else None
+    return {"state": _state(seat.code, seat.role, mine)}
 
 
 def _write_and_push(seat: Seat, write: Callable):
@@ -198,9 +200,11 @@ def note_add(payload: dict, seat: Seat) -> dict:
     text, note_id = clean_text(payload.get("text")), clean_note_id(payload.get("id"))
     phase, lane = payload.get("phase"), payload.get("lane")
     secret = clean_withdraw_secret(payload.get("secret"))
-    note, _change = _write_and_push(
+    note, change = _write_and_push(
         seat, lambda st: st.add_note(seat.code, note_id, text, phase, lane, secret)
     )
+    if change is not None:
+        services().pusher.count_writer(seat.code, note.phase, seat.token)
     return {"note": views.note_for_board(note)}
 
 
@@ -422,6 +426,7 @@ def minutes_publish(payload: dict, seat: Seat) -> dict:
 def session_close(_payload: dict, seat: Seat) -> dict:
     """Sent by the facilitator to end the session: writing stops, phones are forgotten."""
     _write_and_push(seat, lambda st: st.close(seat.code))
+    services().pusher.forget_writers(seat.code)
     return {}
 
 
@@ -435,9 +440,11 @@ def grid_set(payload: dict, seat: Seat) -> dict:
     the contribution. `id`, a UUID made by the sender, makes a resend harmless."""
     text, contribution_id = clean_text(payload.get("text")), clean_note_id(payload.get("id"))
     cell = _grid_cell(payload)
-    ack, _change = _write_and_push(
+    ack, change = _write_and_push(
         seat, lambda st: st.add_contribution(seat.code, cell, text, contribution_id)
     )
+    if change is not None and seat.role == views.PARTICIPANT:
+        services().pusher.count_writer(seat.code, change.data["phase"], seat.token)
     return ack
 
 

@@ -7,6 +7,9 @@ With several server processes (a Redis message queue), every process batches the
 committed itself: its batches carry its `process` id, and a phone follows one chain of batches
 per process. Each process counts the phones connected to it, and says so again every half
 minute, so that a screen adds up the counts of the processes alive.
+
+The same presence message tells the console how many phones wrote in each step, counts only:
+which phone wrote which note is never stored, and these counts live in memory alone.
 """
 
 import secrets
@@ -63,6 +66,8 @@ class Pusher:
         self.sent_rev: dict[str, int] = {}
         self.presence: dict[str, int] = {}  # counts changed since the last tick
         self.phones: dict[str, int] = {}  # every count this process knows, said again now and then
+        # code -> phase -> the seats (participant tokens) that wrote there, through this process
+        self.writers: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
         self.presence_said = time.monotonic()
         self.process = secrets.token_hex(4)
         self.started = False
@@ -90,6 +95,24 @@ class Pusher:
             self.presence[code] = self.phones[code] = phones
         self._ensure_ticking()
 
+    def count_writer(self, code: str, phase: str, token: str) -> None:
+        """Note that a phone wrote in a step; the console hears how many at the next tick."""
+        with self.lock:
+            seen = self.writers[code][phase]
+            if token in seen:
+                return
+            seen.add(token)
+            self.presence[code] = self.phones.get(code, 0)
+        self._ensure_ticking()
+
+    def forget_writers(self, code: str) -> None:
+        """The session is closed: nobody writes any more."""
+        with self.lock:
+            self.writers.pop(code, None)
+
+    def _writer_counts(self, code: str) -> dict[str, int]:
+        return {phase: len(seen) for phase, seen in self.writers.get(code, {}).items()}
+
     def flush(self) -> None:
         """Send every pending batch and presence count now."""
         with self.lock:
@@ -99,10 +122,11 @@ class Pusher:
             if time.monotonic() - self.presence_said > PRESENCE_REFRESH_SECONDS:
                 presence, self.presence_said = dict(self.phones), time.monotonic()
                 self.phones = {code: n for code, n in self.phones.items() if n}
+            writers = {code: self._writer_counts(code) for code in presence}
         for code, payload in batches:
             self.socketio.emit("batch", payload, to=room(code, views.PARTICIPANT))
         for code, phones in presence.items():
-            count = {"participants": phones, "process": self.process}
+            count = {"participants": phones, "writers": writers[code], "process": self.process}
             for role in (views.BOARD, views.FACILITATOR):
                 self.socketio.emit("presence", count, to=room(code, role))
 

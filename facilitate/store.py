@@ -16,11 +16,23 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import priorities
 from . import workshop as rules
 from .errors import Refusal
 from .kits import Kit
 from .models import Base, NoteRow, ParticipantRow, WorkshopRow, add_missing_columns, engine_for
 from .plan import Action
+from .store_core import (
+    BUMP_OPEN_WORKSHOP,
+    DOTS_OF_PARTICIPANT,
+    INSERT_NOTE,
+    INSERT_PARTICIPANT,
+    PARTICIPANT,
+    PENDING_NOTES,
+    WORKSHOP_REV,
+    WORKSHOP_STATE,
+    kit_from_json,
+)
 from .store_grid import GridStore
 from .store_plan import PlanStore
 from .store_priorities import PrioritiesStore
@@ -28,7 +40,7 @@ from .workshop import Change, Note, Snapshot, Timer, Workshop
 
 
 def _kit(row: WorkshopRow) -> Kit:
-    return Kit.from_dict(json.loads(row.kit_json))
+    return kit_from_json(row.kit_json)
 
 
 def _timer(row: WorkshopRow) -> Timer:
@@ -55,6 +67,20 @@ def _workshop(row: WorkshopRow, volunteers: int = 0) -> Workshop:
         row.published,
         row.blank,
     )
+
+
+def _note_columns(note: Note, workshop_id: int) -> dict:
+    return {
+        "workshop_id": workshop_id,
+        "id": note.id,
+        "text": note.text,
+        "sort_key": note.sort_key,
+        "phase": note.phase,
+        "lane": note.lane,
+        "theme_id": note.theme,
+        "revealed": note.revealed,
+        "hidden": note.hidden,
+    }
 
 
 class Store(PrioritiesStore, GridStore, PlanStore):
@@ -156,13 +182,14 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         next one: it is kept, and a storm of phones joining at once reads it from the database
         once (each join still asks the database for the current revision).
         """
+        with self.engine.connect() as db:
+            rev = db.execute(WORKSHOP_REV, {"code": code}).scalar()
+        if rev is None:
+            raise Refusal("unknown_session")
+        kept = self._snapshots.get(code)
+        if kept is not None and kept.workshop.rev == rev:
+            return kept
         with self.unit() as tx:
-            rev = tx.scalar(select(WorkshopRow.rev).where(WorkshopRow.code == code))
-            if rev is None:
-                raise Refusal("unknown_session")
-            kept = self._snapshots.get(code)
-            if kept is not None and kept.workshop.rev == rev:
-                return kept
             snapshot = self._read_snapshot(tx, code)
             self._snapshots[code] = snapshot
             return snapshot
@@ -200,22 +227,42 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         with self.unit() as tx:
             return rules.same_digest(self.secret_key, key, self._row(tx, code).key_digest)
 
-    def participant(self, code: str, token: object) -> str:
-        """The token a phone keeps: the one it sent if this workshop knows it, else a new one.
+    def join_participant(self, code: str, token: object) -> tuple[str, bool, list[dict]]:
+        """A phone takes its seat: `(token, volunteer, my dots in the open vote)`.
 
-        A closed workshop stores no one new: the phone may read, and has nothing to write.
+        The token is the one it sent if this workshop knows it, else a new one. A closed
+        workshop stores no one new: the phone may read, and has nothing to write.
         """
-        with self.unit() as tx:
-            row = self._row(tx, code)
-            if isinstance(token, str) and 0 < len(token) <= 64 and self._knows(tx, row.id, token):
-                return token
-            if row.closed:
-                return rules.new_secret()
-        with self._write() as tx:
-            token = rules.new_secret()
-            digest = rules.digest(self.secret_key, token)
-            tx.add(ParticipantRow(workshop_id=row.id, token_digest=digest))
-            return token
+        with self.engine.connect() as db:
+            state = db.execute(WORKSHOP_STATE, {"code": code}).one_or_none()
+            if state is None:
+                raise Refusal("unknown_session")
+            if isinstance(token, str) and 0 < len(token) <= 64:
+                digest = rules.digest(self.secret_key, token)
+                at = {"workshop_id": state.id, "digest": digest}
+                known = db.execute(PARTICIPANT, at).one_or_none()
+                if known is not None:
+                    return token, known.volunteer, self._dots_of(db, state, known.id)
+            if state.closed:
+                return rules.new_secret(), False, []
+        token = rules.new_secret()
+        digest = rules.digest(self.secret_key, token)
+        with self.lock, self.engine.begin() as db:
+            db.execute(
+                INSERT_PARTICIPANT,
+                {"workshop_id": state.id, "token_digest": digest, "volunteer": False},
+            )
+        return token, False, []
+
+    @staticmethod
+    def _dots_of(db, state, participant_id: int) -> list[dict]:
+        if kit_from_json(state.kit_json).phase(state.phase).kind != "vote":
+            return []
+        at = {"workshop_id": state.id, "phase": state.phase, "participant_id": participant_id}
+        return [
+            {"id": dot.id, **priorities.target_ref(dot.target)}
+            for dot in db.execute(DOTS_OF_PARTICIPANT, at)
+        ]
 
     def _knows(self, tx: Session, workshop_id: int, token: str) -> bool:
         digest = rules.digest(self.secret_key, token)
@@ -240,32 +287,28 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         `secret`, drawn by the phone for this note alone, lets it withdraw the note later.
         """
         try:
-            with self._write() as tx:
-                row = self._open_row(tx, code)
-                existing = tx.get(NoteRow, (row.id, note_id))
-                if existing is not None:
-                    return self._resent(existing, text)
-                phase, lane = rules.place_note(_kit(row), row.phase, phase, lane)
-                note = NoteRow(
-                    workshop_id=row.id,
-                    id=note_id,
-                    text=text,
-                    sort_key=rules.new_sort_key(),
-                    phase=phase,
-                    lane=lane,
-                    revealed=not row.hold,
-                    withdraw_digest=rules.withdraw_digest(secret) if secret else None,
+            with self.lock, self.engine.begin() as db:
+                bumped = db.execute(BUMP_OPEN_WORKSHOP, {"session_code": code}).one_or_none()
+                if bumped is None:
+                    self._refuse_write(db, code)
+                kit = kit_from_json(bumped.kit_json)
+                phase, lane = rules.place_note(kit, bumped.phase, phase, lane)
+                note = Note(note_id, text, rules.new_sort_key(), phase, lane, not bumped.hold)
+                digest = rules.withdraw_digest(secret) if secret else None
+                db.execute(
+                    INSERT_NOTE, {**_note_columns(note, bumped.id), "withdraw_digest": digest}
                 )
-                tx.add(note)
-                tx.flush()
-                rev = self._bump(tx, row)
-                pending = self._pending(tx, row.id)
-                stored = note.to_note()
-                return stored, Change(rev, "note_added", {"note": stored, "pending": pending})
-        except IntegrityError:  # the same id committed by a racing resend in another process
+                pending = db.execute(PENDING_NOTES, {"workshop_id": bumped.id}).scalar_one()
+                return note, Change(bumped.rev, "note_added", {"note": note, "pending": pending})
+        except IntegrityError:  # a resend of a stored note (or a racing one from another process)
             with self.unit() as tx:
                 row = self._row(tx, code)
                 return self._resent(tx.get(NoteRow, (row.id, note_id)), text)
+
+    @staticmethod
+    def _refuse_write(db, code: str):
+        state = db.execute(WORKSHOP_STATE, {"code": code}).one_or_none()
+        raise Refusal("unknown_session" if state is None else "session_closed")
 
     @staticmethod
     def _resent(existing: NoteRow, text: str) -> tuple[Note, None]:
@@ -362,20 +405,6 @@ class Store(PrioritiesStore, GridStore, PlanStore):
             tx.flush()
             count = self._volunteers(tx, row.id)
             return Change(self._bump(tx, row), "volunteers_changed", {"volunteers": count})
-
-    def is_volunteer(self, code: str, token: str) -> bool:
-        """Whether this phone has stepped forward (it is shown its own choice only)."""
-        digest = rules.digest(self.secret_key, token)
-        with self.unit() as tx:
-            row = self._row(tx, code)
-            return bool(
-                tx.scalar(
-                    select(ParticipantRow.volunteer).where(
-                        ParticipantRow.workshop_id == row.id,
-                        ParticipantRow.token_digest == digest,
-                    )
-                )
-            )
 
     def _follow_kit_hold(self, tx: Session, row: WorkshopRow, phase) -> tuple[Note, ...]:
         """Each phase sets the hold its kit asks for; ending a hold reveals what it held.

@@ -4,6 +4,7 @@ A mixin of `Store`: it shares its lock, its units of work and its revision count
 """
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import grid
@@ -11,6 +12,17 @@ from . import workshop as rules
 from .errors import Refusal
 from .grid import Contribution, GridRow, Table
 from .models import ContributionRow, GridRowRow, NoteRow, TableRow, ThemeRow
+from .store_core import (
+    BUMP_OPEN_WORKSHOP,
+    CONTRIBUTIONS_IN_CELL,
+    GRID_ROW,
+    GRID_ROWS_AT_TABLE,
+    INSERT_CONTRIBUTION,
+    INSERT_GRID_ROW,
+    PHASE_HAS_TABLES,
+    TABLE_EXISTS,
+    kit_from_json,
+)
 from .workshop import Change
 
 
@@ -89,85 +101,86 @@ class GridStore:
         self, code: str, cell: dict, text: str, contribution_id: str
     ) -> tuple[dict, Change | None]:
         """Add `text` to a cell (`cell`: phase?, group?, row, column); a resend adds nothing."""
-        with self._write() as tx:
-            row = self._open_row(tx, code)
-            existing = tx.get(ContributionRow, (row.id, contribution_id))
-            if existing is not None:
-                if existing.text != text:
-                    raise Refusal("note_id_taken")
+        try:
+            with self.lock, self.engine.begin() as db:
+                bumped = db.execute(BUMP_OPEN_WORKSHOP, {"session_code": code}).one_or_none()
+                if bumped is None:
+                    self._refuse_write(db, code)
+                return self._contribute(db, bumped, cell, text, contribution_id)
+        except IntegrityError:  # a resend of a stored contribution
+            with self.unit() as tx:
+                row = self._row(tx, code)
+                existing = tx.get(ContributionRow, (row.id, contribution_id))
+                if existing is None or existing.text != text:
+                    raise Refusal("note_id_taken") from None
                 return {"row": existing.row_id, "id": existing.id}, None
-            return self._contribute(tx, row, cell, text, contribution_id)
 
-    def _contribute(self, tx: Session, row, cell: dict, text: str, contribution_id: str):
-        phase = grid.grid_phase(self._kit_of(row), row.phase, cell.get("phase"))
+    def _contribute(self, db, bumped, cell: dict, text: str, contribution_id: str):
+        workshop_id = bumped.id
+        phase = grid.grid_phase(kit_from_json(bumped.kit_json), bumped.phase, cell.get("phase"))
         column = grid.check_column(phase, cell.get("column"))
-        table = self._cell_table(tx, row.id, phase, cell.get("group"))
-        grid_row, new_row = self._cell_row(tx, row.id, phase.id, table, cell.get("row"), column)
-        position = tx.scalar(
-            select(func.count())
-            .select_from(ContributionRow)
-            .where(
-                ContributionRow.workshop_id == row.id,
-                ContributionRow.row_id == grid_row.id,
-                ContributionRow.column == column,
-            )
+        table = self._cell_table(db, workshop_id, phase.id, cell.get("group"))
+        grid_row = self._cell_row(db, workshop_id, phase.id, table, cell.get("row"), column)
+        at = {"workshop_id": workshop_id, "row_id": grid_row.id, "cell_column": column}
+        added = Contribution(
+            contribution_id,
+            grid_row.id,
+            column,
+            text,
+            db.execute(CONTRIBUTIONS_IN_CELL, at).scalar_one(),
+            1,
         )
-        added = ContributionRow(
-            workshop_id=row.id,
-            id=contribution_id,
-            row_id=grid_row.id,
-            column=column,
-            text=text,
-            position=position,
-            version=1,
+        db.execute(
+            INSERT_CONTRIBUTION,
+            {
+                "workshop_id": workshop_id,
+                "id": added.id,
+                "row_id": added.row,
+                "column": added.column,
+                "text": added.text,
+                "position": added.position,
+                "version": added.version,
+            },
         )
-        tx.add(added)
-        tx.flush()
-        data = {
-            "contribution": _contribution(added),
-            "row": _grid_row(grid_row) if new_row else None,
-        }
-        return {"row": grid_row.id, "id": added.id}, Change(self._bump(tx, row), "grid_added", data)
+        data = {"contribution": added, "row": grid_row if cell.get("row") is None else None}
+        data["phase"] = phase.id
+        return {"row": grid_row.id, "id": added.id}, Change(bumped.rev, "grid_added", data)
 
-    def _cell_table(self, tx: Session, workshop_id: int, phase, group: object) -> str | None:
-        has_tables = tx.scalar(
-            select(func.count())
-            .select_from(TableRow)
-            .where(TableRow.workshop_id == workshop_id, TableRow.phase == phase.id)
-        )
-        if not has_tables:
+    @staticmethod
+    def _cell_table(db, workshop_id: int, phase: str, group: object) -> str | None:
+        at = {"workshop_id": workshop_id, "phase": phase}
+        if not db.execute(PHASE_HAS_TABLES, at).scalar_one():
             if group is not None:
                 raise Refusal("unknown_table")
             return None
-        return self._table_row(tx, workshop_id, phase.id, group).id
+        found = (
+            db.execute(TABLE_EXISTS, {**at, "table_id": group}) if isinstance(group, str) else None
+        )
+        if found is None or found.first() is None:
+            raise Refusal("unknown_table")
+        return group
 
     @staticmethod
-    def _cell_row(tx: Session, workshop_id: int, phase: str, table, row_id: object, column: str):
+    def _cell_row(db, workshop_id: int, phase: str, table, row_id: object, column: str) -> GridRow:
         if row_id is None:
             if column != "situation":  # a row starts from its work situation
                 raise Refusal("unknown_row")
-            count = tx.scalar(
-                select(func.count())
-                .select_from(GridRowRow)
-                .where(
-                    GridRowRow.workshop_id == workshop_id,
-                    GridRowRow.phase == phase,
-                    GridRowRow.table_id == table,
-                )
+            at = {"workshop_id": workshop_id, "phase": phase, "table_id": table}
+            position = db.execute(GRID_ROWS_AT_TABLE, at).scalar_one()
+            new = GridRow(rules.clean_note_id(None), phase, table, position)
+            db.execute(
+                INSERT_GRID_ROW,
+                {**at, "id": new.id, "position": position},
             )
-            new = GridRowRow(
-                workshop_id=workshop_id,
-                id=rules.clean_note_id(None),
-                phase=phase,
-                table_id=table,
-                position=count,
-            )
-            tx.add(new)
-            return new, True
-        found = tx.get(GridRowRow, (workshop_id, row_id)) if isinstance(row_id, str) else None
+            return new
+        found = (
+            db.execute(GRID_ROW, {"workshop_id": workshop_id, "row_id": row_id}).first()
+            if isinstance(row_id, str)
+            else None
+        )
         if found is None or found.phase != phase or found.table_id != table:
             raise Refusal("unknown_row")
-        return found, False
+        return GridRow(row_id, found.phase, found.table_id, found.position)
 
     def edit_contribution(self, code: str, contribution_id: str, text: str, version: int) -> Change:
         """The facilitator rewords a contribution; refused if it changed since they read it."""

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -15,7 +16,7 @@ from flask import (
     url_for,
 )
 
-from . import followup
+from . import followup, i18n
 from . import minutes as compte_rendu
 from .errors import Refusal
 from .kits import AUDIENCES
@@ -25,6 +26,47 @@ from .review import review
 from .workshop import Snapshot, clean_title, normalise_code
 
 bp = Blueprint("web", __name__)
+
+
+@bp.before_app_request
+def choose_language() -> None:
+    g.lang = i18n.choose(request.cookies.get(i18n.COOKIE), request.accept_languages.best_match)
+
+
+def _(text: str, **params: object) -> str:
+    """A French text of this module in the page's language."""
+    return i18n.translate(text, g.get("lang", i18n.DEFAULT), **params)
+
+
+def error_text(refusal: Refusal) -> str:
+    return i18n.error_message(
+        refusal.code, refusal.message, g.get("lang", i18n.DEFAULT), **refusal.details
+    )
+
+
+@bp.app_context_processor
+def language() -> dict:
+    """`_` and the language for templates; the English texts for scripts (`static/js/i18n.js`)."""
+    lang = g.get("lang", i18n.DEFAULT)
+    return {
+        "_": _,
+        "lang": lang,
+        "i18n_catalogue": i18n.catalogue(lang) if lang != i18n.DEFAULT else None,
+    }
+
+
+@bp.get("/langue/<lang>")
+def switch_language(lang: str):
+    """The language switch: remembered for a year in this browser, then back to the page."""
+    back = request.args.get("next", "/")
+    if not back.startswith("/") or back.startswith("//") or "\\" in back:
+        back = "/"  # only a page of this server: the switch is no open redirect
+    response = redirect(back, code=303)
+    if lang in i18n.LANGUAGES:
+        response.set_cookie(
+            i18n.COOKIE, lang, max_age=60 * 60 * 24 * 365, samesite="Lax", secure=request.is_secure
+        )
+    return response
 
 
 def services():
@@ -103,7 +145,7 @@ def refused(refusal: Refusal):
     if request.path.startswith("/api/"):
         return jsonify(error=refusal.as_dict()), status
     return render_template(
-        "error.html", title="Séance introuvable", message=refusal.message
+        "error.html", title=_("Séance introuvable"), message=error_text(refusal)
     ), status
 
 
@@ -171,7 +213,8 @@ def not_found(_error):
     message = "Cette adresse ne correspond à aucune page."
     if request.path.startswith("/api/"):
         return jsonify(error={"code": "not_found", "message": message}), 404
-    return render_template("error.html", title="Page introuvable", message=message), 404
+    message = _("Cette adresse ne correspond à aucune page.")
+    return render_template("error.html", title=_("Page introuvable"), message=message), 404
 
 
 @bp.get("/")
@@ -187,7 +230,7 @@ def join_form():
     try:
         return redirect(url_for("web.phone", code=known_code(code)))
     except Refusal as refusal:
-        return render_template("join_code.html", error=refusal.message), 404
+        return render_template("join_code.html", error=error_text(refusal)), 404
 
 
 @bp.get("/j/<code>")
@@ -218,8 +261,12 @@ def console(code: str):
     if key is not None:
         return _keep_key(code, key)
     if not services().store.is_facilitator(code, request.cookies.get(facilitator_cookie(code))):
-        message = Refusal("bad_key").message + " Ouvrez l'adresse d'animation reçue à l'ouverture."
-        return render_template("error.html", title="Accès refusé", message=message), 403
+        message = (
+            error_text(Refusal("bad_key"))
+            + " "
+            + _("Ouvrez l'adresse d'animation reçue à l'ouverture.")
+        )
+        return render_template("error.html", title=_("Accès refusé"), message=message), 403
     return render_template(
         "console.html",
         workshop=_workshop(code),
@@ -230,8 +277,8 @@ def console(code: str):
 
 def _keep_key(code: str, key: str):
     if not services().store.is_facilitator(code, key):
-        message = Refusal("bad_key").message
-        return render_template("error.html", title="Accès refusé", message=message), 403
+        message = error_text(Refusal("bad_key"))
+        return render_template("error.html", title=_("Accès refusé"), message=message), 403
     # The address is cleaned so the key does not stay on screen or in the history.
     response = redirect(url_for("web.console", code=code), code=303)
     response.set_cookie(
@@ -273,7 +320,7 @@ def start_open():
         code, key = open_workshop(request.form.get("kit"), request.form.get("title"), earlier)
     except Refusal as refusal:
         page = render_template(
-            "start.html", kits=_kit_cards(), earlier=_my_sessions(), error=refusal.message
+            "start.html", kits=_kit_cards(), earlier=_my_sessions(), error=error_text(refusal)
         )
         return page, 400
     return _keep_key(code, key)

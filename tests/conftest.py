@@ -236,3 +236,59 @@ def screenshot():
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     return take
+
+
+# axe-core, the accessibility engine, from the npm registry (pinned): fetched once into .cache/.
+AXE_VERSION = "4.14.1"
+AXE_DIR = Path(__file__).resolve().parent.parent / ".cache" / f"axe-core-{AXE_VERSION}"
+AXE_SCRIPT = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_SCRIPT.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise RuntimeError("npm is missing: apt-get install -y npm (axe-core comes from it)")
+        AXE_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                npm,
+                "install",
+                "--prefix",
+                str(AXE_DIR),
+                "--no-audit",
+                "--no-fund",
+                f"axe-core@{AXE_VERSION}",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe(axe_source):
+    """`axe(page)`: the WCAG 2.1 A and AA violations of the page as it is now, serious or worse.
+
+    Returns a list of `(rule id, impact, first offending element)`, empty when the page passes.
+    The script is evaluated in the page (not added as a <script>: the pages' CSP forbids that).
+    """
+
+    def check(page, include: str | None = None) -> list[tuple[str, str, str]]:
+        page.evaluate(axe_source)
+        result = page.evaluate(
+            """async ([include, tags]) => {
+                const context = include ? { include: [include] } : document;
+                return await axe.run(context, { runOnly: { type: "tag", values: tags } });
+            }""",
+            [include, AXE_TAGS],
+        )
+        return [
+            (v["id"], v["impact"], v["nodes"][0]["html"][:160])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    return check

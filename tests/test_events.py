@@ -103,7 +103,8 @@ def test_same_id_with_other_text_is_refused(phone):
 )
 def test_note_refusals_write_nothing(phone, console, payload, code):
     ack = phone.emit("note_add", payload, callback=True)
-    assert ack == {"ok": False, "error": {"code": code, "message": ack["error"]["message"]}}
+    assert ack["ok"] is False and ack["error"]["code"] == code and ack["error"]["message"]
+    assert set(ack["error"]) <= {"code", "message", "details"}
     assert received(console, "note_added") == []
     assert console.emit("sync", {}, callback=True)["state"]["rev"] == 0
 
@@ -215,13 +216,34 @@ def test_presence_counts_phones(app, workshop, board, console, connect):
     phones[0].disconnect()
     app.extensions["facilitate"].pusher.flush()
     process = app.extensions["facilitate"].pusher.process
-    assert received(board, "presence")[-1][1] == {"participants": 2, "process": process}
+    heard = received(board, "presence")[-1][1]
+    assert heard == {"participants": 2, "writers": {}, "process": process}
     assert (
         connect(
             {"code": workshop["code"], "role": "facilitator", "key": workshop["facilitator_key"]}
         ).ack["state"]["participants"]
         == 2
     )
+
+
+def test_the_console_hears_how_many_phones_wrote_in_each_step(app, workshop, console, connect):
+    pusher = app.extensions["facilitate"].pusher
+    phones = [connect({"code": workshop["code"], "role": "participant"}) for _ in range(3)]
+    note(phones[0], "Premier")
+    note(phones[0], "Deuxième du même téléphone")
+    resent = str(uuid.uuid4())
+    note(phones[1], "Une fois", resent)
+    note(phones[1], "Une fois", resent)  # a resend is not a second writer
+    pusher.flush()
+    step = console.ack["state"]["phase"]
+    counts = received(console, "presence")[-1][1]
+    assert counts["participants"] == 3 and counts["writers"] == {step: 2}
+    console.emit("phase_set", {"phase": "idees"}, callback=True)
+    note(phones[2], "À l'étape suivante")
+    pusher.flush()
+    assert received(console, "presence")[-1][1]["writers"] == {step: 2, "idees": 1}
+    console.emit("session_close", {}, callback=True)
+    assert pusher._writer_counts(workshop["code"]) == {}
 
 
 def test_handlers_exist_in_a_second_app(app, tmp_path):

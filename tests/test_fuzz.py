@@ -102,7 +102,10 @@ def test_join_answers_any_payload(room, connect):
 @FUZZ
 def test_an_unknown_event_gets_a_refusal(room, name, payload):
     _services, sockets = room
-    if name in EVENT_ROLES or name in ("connect", "disconnect", "message"):
+    # "*" itself gets no ack: python-socketio hands an event of that name to the catch-all
+    # handler without its name, and Flask-SocketIO then fails to find the connection (a library
+    # quirk; the server logs it and carries on, nothing is written).
+    if name in EVENT_ROLES or name in ("connect", "disconnect", "message", "*"):
         return
     ack = sockets[views.PARTICIPANT].emit(name, payload, callback=True)
     assert ack["ok"] is False and ack["error"]["code"] == "unknown_event"

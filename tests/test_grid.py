@@ -45,6 +45,17 @@ def test_a_row_opens_from_its_situation_and_fills_column_by_column(day2):
     assert not any("author" in c or "participant" in c for c in state["grid"]["contributions"])
 
 
+def test_grid_writers_are_counted_for_the_console(app, day2):
+    _code, console, _board, phones = day2
+    opened = write(phones[0], "Les repas")
+    write(phones[0], "Plateaux froids", opened["row"], "contraintes")
+    write(phones[1], "Aide d'une diététicienne", opened["row"], "ressources")
+    write(console, "Ajouté par l'animation", opened["row"], "causes")  # not a phone
+    app.extensions["facilitate"].pusher.flush()
+    step = console.emit("sync", {}, callback=True)["state"]["phase"]
+    assert received(console, "presence")[-1][1]["writers"] == {step: 2}
+
+
 def test_tables_keep_their_grids_apart(day2):
     _code, console, _board, phones = day2
     row1 = write(phones[0], "Les transmissions", group="t1")["row"]

@@ -1,0 +1,93 @@
+"""The store's hot paths in SQLAlchemy Core: one statement per step, compiled once.
+
+At a thousand phones the ORM's unit of work cost more than the database itself: a note took
+2.6 ms in-process through the ORM and 0.6 ms through these (docs/performance.md). The other,
+rarer writes stay in the ORM, clearer to read.
+"""
+
+import json
+from functools import lru_cache
+
+from sqlalchemy import bindparam, false, func, insert, select, update
+
+from .kits import Kit
+from .models import (
+    ContributionRow,
+    DotRow,
+    GridRowRow,
+    NoteRow,
+    ParticipantRow,
+    TableRow,
+    WorkshopRow,
+)
+
+
+@lru_cache(maxsize=256)
+def kit_from_json(kit_json: str) -> Kit:
+    """A workshop's kit is written once, at the opening, and never changes: parse it once."""
+    return Kit.from_dict(json.loads(kit_json))
+
+
+WORKSHOPS, NOTES = WorkshopRow.__table__, NoteRow.__table__
+PARTICIPANTS = ParticipantRow.__table__
+# Takes the next revision and, in PostgreSQL, the workshop's row lock, in one round trip.
+BUMP_OPEN_WORKSHOP = (
+    update(WORKSHOPS)
+    .where(WORKSHOPS.c.code == bindparam("session_code"), WORKSHOPS.c.closed == false())
+    .values(rev=WORKSHOPS.c.rev + 1)
+    .returning(
+        WORKSHOPS.c.id, WORKSHOPS.c.rev, WORKSHOPS.c.phase, WORKSHOPS.c.hold, WORKSHOPS.c.kit_json
+    )
+)
+WORKSHOP_STATE = select(
+    WORKSHOPS.c.id, WORKSHOPS.c.closed, WORKSHOPS.c.kit_json, WORKSHOPS.c.phase, WORKSHOPS.c.rev
+).where(WORKSHOPS.c.code == bindparam("code"))
+INSERT_NOTE = insert(NOTES)
+PENDING_NOTES = (
+    select(func.count())
+    .select_from(NOTES)
+    .where(
+        NOTES.c.workshop_id == bindparam("workshop_id"),
+        NOTES.c.revealed == false(),
+        NOTES.c.hidden == false(),
+    )
+)
+
+TABLES, GRID_ROWS = TableRow.__table__, GridRowRow.__table__
+CONTRIBUTIONS = ContributionRow.__table__
+PHASE_HAS_TABLES = select(func.count()).where(
+    TABLES.c.workshop_id == bindparam("workshop_id"), TABLES.c.phase == bindparam("phase")
+)
+TABLE_EXISTS = select(TABLES.c.id).where(
+    TABLES.c.workshop_id == bindparam("workshop_id"),
+    TABLES.c.phase == bindparam("phase"),
+    TABLES.c.id == bindparam("table_id"),
+)
+GRID_ROW = select(GRID_ROWS.c.phase, GRID_ROWS.c.table_id, GRID_ROWS.c.position).where(
+    GRID_ROWS.c.workshop_id == bindparam("workshop_id"), GRID_ROWS.c.id == bindparam("row_id")
+)
+GRID_ROWS_AT_TABLE = select(func.count()).where(
+    GRID_ROWS.c.workshop_id == bindparam("workshop_id"),
+    GRID_ROWS.c.phase == bindparam("phase"),
+    GRID_ROWS.c.table_id.is_not_distinct_from(bindparam("table_id")),
+)
+INSERT_GRID_ROW = insert(GRID_ROWS)
+CONTRIBUTIONS_IN_CELL = select(func.count()).where(
+    CONTRIBUTIONS.c.workshop_id == bindparam("workshop_id"),
+    CONTRIBUTIONS.c.row_id == bindparam("row_id"),
+    CONTRIBUTIONS.c.column == bindparam("cell_column"),
+)
+INSERT_CONTRIBUTION = insert(CONTRIBUTIONS)
+
+DOTS = DotRow.__table__
+PARTICIPANT = select(PARTICIPANTS.c.id, PARTICIPANTS.c.volunteer).where(
+    PARTICIPANTS.c.workshop_id == bindparam("workshop_id"),
+    PARTICIPANTS.c.token_digest == bindparam("digest"),
+)
+INSERT_PARTICIPANT = insert(PARTICIPANTS)
+DOTS_OF_PARTICIPANT = select(DOTS.c.id, DOTS.c.target).where(
+    DOTS.c.workshop_id == bindparam("workshop_id"),
+    DOTS.c.phase == bindparam("phase"),
+    DOTS.c.participant_id == bindparam("participant_id"),
+)
+WORKSHOP_REV = select(WORKSHOPS.c.rev).where(WORKSHOPS.c.code == bindparam("code"))
