@@ -42,23 +42,21 @@ class Server:
 
     name = "server"
 
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = free_port()
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        self.data_dir = Path(data_dir)
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.log = data_dir / f"{self.name}.log"
+        self.log = self.data_dir / f"{self.name}.log"
+        self.env = {**os.environ, "PYTHONUNBUFFERED": "1"}  # callers may add to it before start
         self.process: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
         raise NotImplementedError
 
-    def env(self) -> dict:
-        return {**os.environ, "PYTHONUNBUFFERED": "1"}
-
     def start(self, timeout: float = 20) -> "Server":
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
-                self.command(), env=self.env(), stdout=log, stderr=log, stdin=subprocess.DEVNULL
+                self.command(), env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -97,23 +95,25 @@ class Server:
 
 
 class Facilitate(Server):
-    """`python -m facilitate serve` (eventlet) on the embedded SQLite of a temporary folder."""
+    """`python -m facilitate serve` (eventlet) on its own data folder: the embedded SQLite, or
+    `database_url`. The test suite's live server too (tests/conftest.py)."""
 
     name = "facilitate"
+
+    def __init__(self, data_dir: Path, port: int | None = None, database_url: str | None = None):
+        super().__init__(data_dir, port)
+        self.env["FACILITATE_DATA_DIR"] = str(self.data_dir)
+        self.env["FACILITATE_SECRET_KEY"] = "bench-secret"
+        if database_url:
+            self.env["FACILITATE_DATABASE_URL"] = database_url
 
     def command(self) -> list[str]:
         port = str(self.port)
         return [sys.executable, "-m", "facilitate", "serve", "--host", "127.0.0.1", "--port", port]
 
-    def env(self) -> dict:
-        return {
-            **super().env(),
-            "FACILITATE_DATA_DIR": str(self.data_dir),
-            "FACILITATE_SECRET_KEY": "bench-secret",
-        }
-
-    def open_session(self) -> dict:
-        body = json.dumps({"kit": "atelier-court", "title": "Banc d'essai"}).encode()
+    def open_session(self, kit: str = "atelier-court", title: str = "Banc d'essai") -> dict:
+        """Open a workshop through the HTTP API; its links and facilitator key."""
+        body = json.dumps({"kit": kit, "title": title}).encode()
         headers = {"Content-Type": "application/json"}
         request = urllib.request.Request(self.url + "/api/sessions", body, headers)
         with urllib.request.urlopen(request, timeout=10) as response:
@@ -125,9 +125,9 @@ class Bare(Server):
 
     name = "bare"
 
+    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+        super().__init__(data_dir, port)
+        self.env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+
     def command(self) -> list[str]:
         return [sys.executable, "-m", "bench.bare", "--port", str(self.port)]
-
-    def env(self) -> dict:
-        root = str(Path(__file__).resolve().parent.parent)
-        return {**super().env(), "PYTHONPATH": root}

@@ -8,7 +8,7 @@ rarer writes stay in the ORM, clearer to read.
 import json
 from functools import lru_cache
 
-from sqlalchemy import bindparam, false, func, insert, select, update
+from sqlalchemy import bindparam, distinct, false, func, insert, select, update
 
 from .kits import Kit
 from .models import (
@@ -18,6 +18,8 @@ from .models import (
     NoteRow,
     ParticipantRow,
     TableRow,
+    ThemeRow,
+    VoteRoundRow,
     WorkshopRow,
 )
 
@@ -91,3 +93,35 @@ DOTS_OF_PARTICIPANT = select(DOTS.c.id, DOTS.c.target).where(
     DOTS.c.participant_id == bindparam("participant_id"),
 )
 WORKSHOP_REV = select(WORKSHOPS.c.rev).where(WORKSHOPS.c.code == bindparam("code"))
+
+THEMES, VOTE_ROUNDS = ThemeRow.__table__, VoteRoundRow.__table__
+# A vote reads the workshop under its row lock (PostgreSQL), so a dot never races a reveal.
+OPEN_WORKSHOP_FOR_UPDATE = WORKSHOP_STATE.with_for_update()
+VOTE_REVEALED = select(VOTE_ROUNDS.c.phase).where(
+    VOTE_ROUNDS.c.workshop_id == bindparam("workshop_id"), VOTE_ROUNDS.c.phase == bindparam("phase")
+)
+# Locks the phone's row, so that two tabs of one phone racing still share one budget.
+PARTICIPANT_FOR_UPDATE = PARTICIPANT.with_for_update()
+NOTE_BY_ID = select(
+    NOTES.c.id,
+    NOTES.c.text,
+    NOTES.c.sort_key,
+    NOTES.c.phase,
+    NOTES.c.lane,
+    NOTES.c.revealed,
+    NOTES.c.hidden,
+    NOTES.c.theme_id,
+).where(NOTES.c.workshop_id == bindparam("workshop_id"), NOTES.c.id == bindparam("item_id"))
+THEME_BY_ID = select(THEMES.c.id, THEMES.c.title, THEMES.c.phase, THEMES.c.sort_key).where(
+    THEMES.c.workshop_id == bindparam("workshop_id"), THEMES.c.id == bindparam("item_id")
+)
+INSERT_DOT = insert(DOTS)
+VOTERS = select(func.count(distinct(DOTS.c.participant_id))).where(
+    DOTS.c.workshop_id == bindparam("workshop_id"), DOTS.c.phase == bindparam("phase")
+)
+BUMP_REV = (
+    update(WORKSHOPS)
+    .where(WORKSHOPS.c.id == bindparam("workshop_id"))
+    .values(rev=WORKSHOPS.c.rev + 1)
+    .returning(WORKSHOPS.c.rev)
+)

@@ -6,6 +6,7 @@ A mixin of `Store`: it shares its lock, its units of work and its revision count
 import json
 
 from sqlalchemy import delete, distinct, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import priorities
@@ -13,7 +14,19 @@ from . import workshop as rules
 from .errors import Refusal
 from .models import DecisionRow, DotRow, NoteRow, ParticipantRow, ThemeRow, VoteRoundRow
 from .priorities import Item, Priority, Theme, VoteRound
-from .workshop import Change
+from .store_core import (
+    BUMP_REV,
+    DOTS_OF_PARTICIPANT,
+    INSERT_DOT,
+    NOTE_BY_ID,
+    OPEN_WORKSHOP_FOR_UPDATE,
+    PARTICIPANT_FOR_UPDATE,
+    THEME_BY_ID,
+    VOTE_REVEALED,
+    VOTERS,
+    kit_from_json,
+)
+from .workshop import Change, Note
 
 
 def _theme(row: ThemeRow) -> Theme:
@@ -135,41 +148,66 @@ class PrioritiesStore:
         Only a phone's first dot changes what screens show (the number of voters): the others
         are acknowledged to the phone alone, so that a vote storm does not flood the board.
         """
-        with self._write() as tx:
-            row, phase, participant = self._open_vote(tx, code, token)
-            if tx.get(DotRow, (row.id, dot_id)) is not None:
-                return self._remaining(tx, row.id, phase, participant), None
-            if not self._on_ballot(tx, row, phase.id, target):
-                raise Refusal("unknown_item")
-            mine = self._dots(tx, row.id, phase.id, participant)
-            if len(mine) >= phase.budget:
-                raise Refusal("no_dots_left")
-            if not phase.multiple and any(d.target == target for d in mine):
-                raise Refusal("one_dot_per_item")
-            tx.add(
-                DotRow(
-                    workshop_id=row.id,
-                    id=dot_id,
-                    phase=phase.id,
-                    participant_id=participant,
-                    target=target,
-                )
-            )
-            progress = None if mine else self._progress(tx, row, phase.id)
-            return phase.budget - len(mine) - 1, progress
+        try:
+            with self.lock, self.engine.begin() as db:
+                state, phase, participant = self._vote_seat(db, code, token)
+                at = {"workshop_id": state.id, "phase": phase.id, "participant_id": participant}
+                mine = db.execute(DOTS_OF_PARTICIPANT, at).all()
+                if any(dot.id == dot_id for dot in mine):  # a resend after a lost ack
+                    return phase.budget - len(mine), None
+                if not self._is_on_ballot(db, state, phase.id, target):
+                    raise Refusal("unknown_item")
+                if len(mine) >= phase.budget:
+                    raise Refusal("no_dots_left")
+                if not phase.multiple and any(dot.target == target for dot in mine):
+                    raise Refusal("one_dot_per_item")
+                db.execute(INSERT_DOT, {**at, "id": dot_id, "target": target})
+                return phase.budget - len(mine) - 1, None if mine else self._voted(db, at)
+        except IntegrityError:  # the id of a dot already stored: nothing more to place
+            with self.engine.connect() as db:
+                state, phase, participant = self._vote_seat(db, code, token)
+                at = {"workshop_id": state.id, "phase": phase.id, "participant_id": participant}
+                return phase.budget - len(db.execute(DOTS_OF_PARTICIPANT, at).all()), None
 
-    def _on_ballot(self, tx: Session, row, vote_phase: str, target: str) -> bool:
+    def _vote_seat(self, db, code: str, token: str):
+        """The open workshop, its vote phase and this phone's participant id; or a refusal."""
+        state = db.execute(OPEN_WORKSHOP_FOR_UPDATE, {"code": code}).one_or_none()
+        if state is None:
+            raise Refusal("unknown_session")
+        if state.closed:
+            raise Refusal("session_closed")
+        phase = kit_from_json(state.kit_json).phase(state.phase)
+        at = {"workshop_id": state.id, "phase": phase.id}
+        if phase.kind != "vote" or db.execute(VOTE_REVEALED, at).first() is not None:
+            raise Refusal("vote_closed")
+        digest = rules.digest(self.secret_key, token)
+        seat = {"workshop_id": state.id, "digest": digest}
+        return state, phase, db.execute(PARTICIPANT_FOR_UPDATE, seat).one().id
+
+    @staticmethod
+    def _voted(db, at: dict) -> Change:
+        """A new voter: the screens learn how many have voted, never for what."""
+        voters = db.execute(VOTERS, at).scalar_one()
+        rev = db.execute(BUMP_REV, at).scalar_one()
+        return Change(rev, "votes_progress", {"phase": at["phase"], "voters": voters})
+
+    @staticmethod
+    def _is_on_ballot(db, state, vote_phase: str, target: str) -> bool:
         """Whether `target` is on the ballot, read from its own row rather than the whole one."""
-        in_view = rules.phase_in_view(self._kit_of(row), vote_phase)
+        in_view = rules.phase_in_view(kit_from_json(state.kit_json), vote_phase)
         kind, _, ident = target.partition(":")
+        at = {"workshop_id": state.id, "item_id": ident}
         if kind == "theme":
-            theme = tx.get(ThemeRow, (row.id, ident))
-            return theme is not None and priorities.theme_on_ballot(_theme(theme), in_view)
-        note = tx.get(NoteRow, (row.id, ident))
+            theme = db.execute(THEME_BY_ID, at).first()
+            return theme is not None and priorities.theme_on_ballot(Theme(*theme), in_view)
+        note = db.execute(NOTE_BY_ID, at).first()
         if note is None:
             return False
-        theme = tx.get(ThemeRow, (row.id, note.theme_id)) if note.theme_id else None
-        return priorities.note_on_ballot(note.to_note(), theme and _theme(theme), in_view)
+        found = None
+        if note.theme_id:
+            found = db.execute(THEME_BY_ID, {**at, "item_id": note.theme_id}).first()
+        theme = Theme(*found) if found else None
+        return priorities.note_on_ballot(Note(*note), theme, in_view)
 
     def retract_dot(
         self, code: str, token: str, target: str, dot_id: str | None

@@ -1,14 +1,8 @@
 """Fixtures: an app per test on a real database (SQLite file and PostgreSQL), clients, phones."""
 
-import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -16,6 +10,7 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
+from bench.servers import Facilitate, free_port
 from facilitate.app import create_app, socketio
 from facilitate.models import Base
 
@@ -118,73 +113,11 @@ def console(connect, workshop):
     return connect({"code": workshop["code"], "role": "facilitator", "key": key})
 
 
-class LiveServer:
+class LiveServer(Facilitate):
     """The real `facilitate serve` (eventlet) in a subprocess, on its own data folder."""
 
-    def __init__(self, data_dir, port: int, database_url: str | None = None) -> None:
-        self.data_dir, self.port = data_dir, port
-        self.url = f"http://127.0.0.1:{port}"
-        self.log = data_dir / "server.log"
-        self.env = {
-            **os.environ,
-            "FACILITATE_DATA_DIR": str(data_dir),
-            "FACILITATE_SECRET_KEY": "live-secret",
-            "PYTHONUNBUFFERED": "1",
-        }
-        if database_url:
-            self.env["FACILITATE_DATABASE_URL"] = database_url
-        self.process = None
-
-    def start(self) -> "LiveServer":
-        command = [
-            sys.executable,
-            "-m",
-            "facilitate",
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=log)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("server did not start in 20 s")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, as in a crash or a pulled plug on the process."""
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
     def open_session(self, kit: str = "atelier-court", title: str = "Atelier en direct") -> dict:
-        body = json.dumps({"kit": kit, "title": title}).encode()
-        request = urllib.request.Request(
-            self.url + "/api/sessions", body, {"Content-Type": "application/json"}
-        )
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return json.loads(response.read())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        return super().open_session(kit, title)
 
 
 @pytest.fixture
