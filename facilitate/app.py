@@ -31,6 +31,8 @@ class Services:
     seats: dict[str, "events.Seat"] = field(default_factory=dict)
     throttle: Throttle = field(default_factory=Throttle)
     phones: Counter = field(default_factory=Counter)  # participants connected, per workshop
+    # (code, role) -> (snapshot, its view): the view a join storm would otherwise rebuild each time
+    views: dict = field(default_factory=dict)
 
 
 def create_app(test_config: dict | None = None) -> Flask:

@@ -168,8 +168,12 @@ def _phones(code: str) -> int:
 
 def _state(code: str, role: str, mine: list[dict] | None = None) -> dict:
     """A role's snapshot; `mine`, for a phone, its own dots in the open vote."""
-    snapshot = services().store.snapshot(code)
-    return views.state_for(role, snapshot, time.time(), _phones(code), mine)
+    s = services()
+    snapshot = s.store.snapshot(code)
+    kept = s.views.get((code, role))
+    if kept is None or kept[0] is not snapshot:
+        kept = s.views[code, role] = (snapshot, views.shared_state(role, snapshot))
+    return views.with_live_parts(role, kept[1], snapshot, time.time(), _phones(code), mine)
 
 
 @acknowledged("sync")
@@ -190,6 +194,7 @@ def _write_and_push(seat: Seat, write: Callable):
         result = write(s.store)
         change = result[1] if isinstance(result, tuple) else result
         if change is not None:
+            s.store.advance_snapshot(seat.code, change)
             s.pusher.push(seat.code, change)
     return result
 

@@ -194,6 +194,14 @@ class Store(PrioritiesStore, GridStore, PlanStore):
             self._snapshots[code] = snapshot
             return snapshot
 
+    def advance_snapshot(self, code: str, change: Change) -> None:
+        """Keep the latest snapshot up to date through a change this process just committed,
+        when the change alone tells how (`workshop.advance`); otherwise the next read will."""
+        kept = self._snapshots.get(code)
+        advanced = rules.advance(kept, change) if kept is not None else None
+        if advanced is not None:
+            self._snapshots[code] = advanced
+
     def _read_snapshot(self, tx: Session, code: str) -> Snapshot:
         row = self._row(tx, code)
         notes = tx.scalars(

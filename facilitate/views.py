@@ -107,6 +107,25 @@ def state_for(
     role: str, snapshot: Snapshot, now: float, participants: int = 0, mine: list | None = None
 ) -> dict:
     """The full snapshot one role may see; `mine` is a phone's own dots in the current vote."""
+    return with_live_parts(role, shared_state(role, snapshot), snapshot, now, participants, mine)
+
+
+def with_live_parts(
+    role: str, shared: dict, snapshot: Snapshot, now: float, participants: int, mine: list | None
+) -> dict:
+    """A role's snapshot: its `shared_state`, with what changes from one second or one phone to
+    the next (the timer, the count of phones, the phone's own dots)."""
+    state = {**shared, "timer": timer_view(snapshot.workshop.timer, now)}
+    if role in (BOARD, FACILITATOR):
+        state["participants"] = participants
+    elif "ballot" in shared:
+        state["my_dots"] = list(mine or [])
+    return state
+
+
+def shared_state(role: str, snapshot: Snapshot) -> dict:
+    """What every screen of one role sees of a snapshot: the same for all, so it can be kept
+    for the snapshot's life (never mutate it: `with_live_parts` copies it)."""
     w = snapshot.workshop
     state = {
         "rev": w.rev,
@@ -119,7 +138,6 @@ def state_for(
         "in_view": snapshot.in_view(),
         "hold": w.hold,
         "closed": w.closed,
-        "timer": timer_view(w.timer, now),
         "notes": [],
         "rankings": _rankings(snapshot.rounds),
         "tables": [table_view(t) for t in snapshot.tables],
@@ -147,7 +165,6 @@ def state_for(
     if role in (BOARD, FACILITATOR):
         state["pending"] = snapshot.pending
         state["blank"] = w.blank
-        state["participants"] = participants
         state["volunteers"] = w.volunteers
         state["themes"] = [theme_view(t) for t in snapshot.themes]
         state["decisions"] = _decisions(snapshot.decisions)
@@ -156,7 +173,6 @@ def state_for(
     elif vote_open:
         ballot = priorities.ballot(snapshot.notes, snapshot.themes, snapshot.in_view())
         state["ballot"] = [_item(i) for i in ballot]
-        state["my_dots"] = list(mine or [])
     return state
 
 

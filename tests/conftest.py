@@ -160,6 +160,26 @@ def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": args}
 
 
+class FrenchFirst:
+    """The browser, with pages in French unless a test asks otherwise: Playwright's Chromium
+    asks for English (en-US) by default, and the product speaks the visitor's language."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options):
+        options.setdefault("locale", "fr-FR")
+        return self._browser.new_context(**options)
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture(scope="session")
+def browser(browser):
+    return FrenchFirst(browser)
+
+
 @pytest.fixture
 def screenshot():
     """Save a page's screenshot under test-artifacts/, to be looked at."""

@@ -395,3 +395,52 @@ def test_the_facilitator_blanks_the_projector_and_a_reloaded_board_stays_blank(
     assert console.emit("board_blank", {"blank": "oui"}, callback=True)["error"]["code"] == (
         "invalid_payload"
     )
+
+
+def test_the_kept_snapshot_follows_the_writes_as_a_fresh_read_would(app, client, connect):
+    """Notes, first dots and grid cells advance the kept snapshot instead of a new read."""
+    links = client.post("/api/sessions", json={"kit": "atelier-court"}).get_json()
+    code = links["code"]
+    console = connect({"code": code, "role": "facilitator", "key": links["facilitator_key"]})
+    phones = [connect({"code": code, "role": "participant"}) for _ in range(3)]
+    phases = {p["kind"]: p["id"] for p in console.ack["state"]["phases"]}
+    store = app.extensions["facilitate"].store
+
+    reads = []
+    read = store._read_snapshot
+    store._read_snapshot = lambda tx, c: reads.append(c) or read(tx, c)
+
+    def same_as_fresh() -> None:
+        reads.clear()
+        kept = store.snapshot(code)
+        assert reads == []  # advanced, not read again
+        with store.unit() as tx:
+            fresh = store._read_snapshot(tx, code)
+        assert kept.workshop == fresh.workshop and kept.notes == fresh.notes
+        assert kept.voters == fresh.voters and set(kept.grid_rows) == set(fresh.grid_rows)
+        assert sorted(kept.contributions, key=lambda c: (c.row, c.column, c.position)) == sorted(
+            fresh.contributions, key=lambda c: (c.row, c.column, c.position)
+        )
+
+    console.emit("phase_set", {"phase": phases["notes"]}, callback=True)
+    store.snapshot(code)  # kept from here on
+    ids = [note(p, f"Post-it {i}")["note"]["id"] for i, p in enumerate(phones)]
+    same_as_fresh()
+    console.emit("phase_set", {"phase": phases["vote"]}, callback=True)
+    store.snapshot(code)
+    for phone, note_id in zip(phones, ids, strict=True):
+        dot = {"note_id": note_id, "id": str(uuid.uuid4())}
+        assert phone.emit("vote_cast", dot, callback=True)["ok"]
+    same_as_fresh()
+    console.emit("phase_set", {"phase": phases["grid"]}, callback=True)
+    store.snapshot(code)
+    opened = phones[0].emit(
+        "grid_set",
+        {"row": None, "column": "situation", "text": "Repas", "id": str(uuid.uuid4())},
+        callback=True,
+    )
+    for i, phone in enumerate(phones):
+        cell = {"row": opened["row"], "column": "causes", "text": f"c{i}", "id": str(uuid.uuid4())}
+        assert phone.emit("grid_set", cell, callback=True)["ok"]
+    assert store._snapshots[code].workshop.rev == store.snapshot(code).workshop.rev
+    same_as_fresh()
