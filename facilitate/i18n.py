@@ -12,6 +12,8 @@ import json
 from functools import cache
 from pathlib import Path
 
+from .workshop import french_date
+
 LANGUAGES = ("fr", "en")
 DEFAULT = "fr"
 COOKIE = "facilitate_lang"
@@ -42,6 +44,20 @@ def error_message(code: str, french: str, lang: str, **details: object) -> str:
     if template is None:
         return french
     return template.format(**details)
+
+
+ENGLISH_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+def day(iso: str, lang: str) -> str:
+    """A day as people write it in `lang`: "1er décembre 2026", "1 December 2026"."""
+    if lang == DEFAULT:
+        return french_date(iso)
+    year, month, number = (int(part) for part in iso.split("-"))
+    return f"{number} {ENGLISH_MONTHS[month - 1]} {year}"
 
 
 def choose(cookie: str | None, best_match) -> str:

@@ -341,7 +341,14 @@ def _my_sessions() -> list[dict]:
         except Refusal:
             continue
     found.sort(key=lambda w: (w.opened_on, w.title), reverse=True)
-    return [{"code": w.code, "label": followup.session_label(w)} for w in found]
+    lang = g.get("lang", i18n.DEFAULT)
+    return [{"code": w.code, "label": _session_label(w, lang)} for w in found]
+
+
+def _session_label(w, lang: str) -> str:
+    """An earlier session as the start page names it: its title and its day, in the page's
+    language (the minutes keep `followup.session_label`, in French)."""
+    return f"{w.title}, {i18n.day(w.opened_on.isoformat(), lang)}" if w.opened_on else w.title
 
 
 def _kit_cards() -> list[dict]:

@@ -4,6 +4,11 @@
 // Notes are shown in a random order so that nobody can tell who wrote what from where it sits.
 // In the follow-up, action plan and recap steps, what the console wrote: "Où en est-on ?", the
 // action plan, the records.
+//
+// In the room: a presenter mode (P) that leaves only the step, its timer and the notes; the QR
+// code full screen (Q); an instant black screen on this machine (B); the browser's full screen
+// (F); the keys listed on screen (?). Many notes: the cards shrink until all fit (fitNotes).
+import { t, tn } from "./i18n.js";
 import { connectLive } from "./live.js";
 import {
   FEW_VOTERS_TEXT,
@@ -28,7 +33,6 @@ import {
   el,
   notesInView,
   phaseById,
-  plural,
   renderKeyed,
   showConnection,
   showPhase,
@@ -93,9 +97,23 @@ const view = {
   gridEmpty: byId("grid-empty"),
   gridTables: byId("grid-tables"),
   plan: byId("plan"),
+  area: byId("notes-area"),
+  blank: byId("blank"),
+  blankRemote: byId("blank-remote"),
+  blankLocal: byId("blank-local"),
+  presenter: byId("presenter-toggle"),
+  qrOpen: byId("qr-open"),
+  qrDialog: byId("qr-dialog"),
+  qrCode: byId("qr-full-code"),
+  joinCode: byId("join-code"),
+  helpOpen: byId("help-open"),
+  helpDialog: byId("help-dialog"),
 };
 
-const TIMER_LABEL = { running: "Temps restant", paused: "En pause", ended: "Temps écoulé" };
+// Past this many notes the join box gives its column to them.
+const CROWDED = 24;
+
+const TIMER_LABEL = { running: t("Temps restant"), paused: t("En pause"), ended: t("Temps écoulé") };
 
 let state = null;
 const countdown = createCountdown(renderTimer);
@@ -111,6 +129,7 @@ function renderPhase() {
   renderMinutes();
   renderVolunteers();
   renderTimer(countdown.read());
+  scheduleFit();
 }
 
 // Big, beside the title. At 0:00 it says so calmly: no blinking in front of a room.
@@ -128,7 +147,7 @@ function isRapporteurs() {
 
 function renderVolunteers() {
   view.volunteers.hidden = !isRapporteurs();
-  view.volunteersCount.textContent = plural(state.volunteers || 0, "volontaire", "volontaires");
+  view.volunteersCount.textContent = tn(state.volunteers || 0, "{n} volontaire", "{n} volontaires");
   renderEmpty();
 }
 
@@ -137,9 +156,10 @@ function renderPending() {
   view.pending.hidden = (!state.hold && count === 0) || Boolean(gridPhase(state));
   view.pending.textContent =
     count === 0
-      ? "Les post-its restent masqués pendant l'écriture."
-      : `${plural(count, "post-it", "post-its")} en attente de révélation`;
+      ? t("Les post-its restent masqués pendant l'écriture.")
+      : tn(count, "{n} post-it en attente de révélation", "{n} post-its en attente de révélation");
   renderEmpty();
+  scheduleFit();
 }
 
 // Nothing to show yet: say where the notes will come, except while volunteers step forward
@@ -193,6 +213,8 @@ function renderNotes() {
   view.plan.hidden = mode !== "plan";
   app.classList.toggle("is-grid", mode === "grid");
   app.classList.toggle("is-plan", mode === "plan");
+  // Many notes: the step's title and timer take a step less height, still read from afar.
+  app.classList.toggle("is-crowded", FIT_MODES.has(mode) && notesInView(state).length > CROWDED);
   if (mode !== "grid") view.gridTables.replaceChildren();
   if (mode !== "plan") view.plan.replaceChildren();
   renderVoteProgress();
@@ -216,6 +238,7 @@ function renderNotes() {
     renderPlainNotes();
   }
   renderEmpty();
+  scheduleFit();
 }
 
 // Once the vote is revealed its prompt ("placez vos gommettes") is over: the ranking takes its room.
@@ -234,8 +257,9 @@ function clearNotes() {
 }
 
 function renderPlainNotes() {
-  app.classList.remove("is-wide");
   const notes = notesInView(state);
+  // Many notes: the room has joined by then, the join box shrinks to a strip beside the title.
+  app.classList.toggle("is-wide", notes.length > CROWDED);
   const round = phaseById(state, state.in_view);
   const lanes = (round && round.lanes) || [];
   view.lanes.hidden = lanes.length === 0;
@@ -263,14 +287,19 @@ function renderVoteProgress() {
   view.voters.textContent = votersText(state.voters || 0);
   const { phase } = currentPhase(state);
   const budget = (phase && phase.budget) || 3;
-  view.voteHow.textContent = `${plural(budget, "gommette", "gommettes")} par personne, à placer sur son téléphone.`;
+  scheduleFit();
+  view.voteHow.textContent = tn(
+    budget,
+    "{n} gommette par personne, à placer sur son téléphone.",
+    "{n} gommettes par personne, à placer sur son téléphone.",
+  );
 }
 
 // One column per theme, its title large, its notes under it; the notes of no theme come last.
 function renderThemes() {
   const { groups, loose } = grouped(state);
   const columns = groups.map((group) => ({ id: `theme:${group.id}`, title: group.theme.title, notes: group.notes }));
-  if (loose.length) columns.push({ id: "loose", title: "Sans thème", notes: loose, loose: true });
+  if (loose.length) columns.push({ id: "loose", title: t("Sans thème"), notes: loose, loose: true });
   renderKeyed(view.themes, columns, themeColumn);
   const longest = Math.max(0, ...columns.map((column) => column.notes.length));
   view.themes.dataset.density = longest > 6 || columns.length > 6 ? "2" : "1";
@@ -326,7 +355,7 @@ function renderLanes(columns, cardDensity) {
 
 function laneColumn(column) {
   const section = el("section", "lane");
-  const title = el("h2", "lane-title", column.lane === null ? "Sans colonne" : column.lane);
+  const title = el("h2", "lane-title", column.lane === null ? t("Sans colonne") : column.lane);
   section.append(title, el("ul", "notes-grid lane-notes"));
   return section;
 }
@@ -411,22 +440,22 @@ function followupBlocks() {
   const actions = state.actions || [];
   const blocks = [];
   if (followup) {
-    blocks.push(el("p", "plan-followed", `Ce que la séance « ${followup.followed} » a laissé ouvert`));
+    blocks.push(el("p", "plan-followed", t("Ce que la séance « {title} » a laissé ouvert", { title: followup.followed })));
   }
   const columns = el("div", "plan-columns");
   if (followup) {
     const priorities = followup.priorities || [];
-    const block = planBlock("Priorités encore ouvertes");
+    const block = planBlock(t("Priorités encore ouvertes"));
     const list = openPriorities(priorities);
     list.classList.add("ranking-board"); // the projector's sizes for a ranking
-    block.append(priorities.length ? list : el("p", "board-empty", "Aucune priorité n'est restée ouverte."));
+    block.append(priorities.length ? list : el("p", "board-empty", t("Aucune priorité n'est restée ouverte.")));
     columns.append(block);
   }
-  const block = planBlock("Où en sont les actions ?");
+  const block = planBlock(t("Où en sont les actions ?"));
   const list = actionList(actions);
   // More actions, smaller cards: a follow-up rarely carries more than a handful.
   list.dataset.density = actions.length > 5 ? "3" : actions.length > 2 ? "2" : "1";
-  block.append(actions.length ? list : el("p", "board-empty", "Aucune action à suivre pour l'instant."));
+  block.append(actions.length ? list : el("p", "board-empty", t("Aucune action à suivre pour l'instant.")));
   columns.append(block);
   columns.classList.toggle("has-two", columns.children.length > 1);
   blocks.push(columns);
@@ -453,10 +482,10 @@ function recordsBlock() {
 /** The action plan's table; its heading is shown only where the step's title is not the plan. */
 function planTable(titled, tight = false) {
   const actions = state.actions || [];
-  const block = planBlock(titled ? "Plan d'action" : "");
+  const block = planBlock(titled ? t("Plan d'action") : "");
   const table = actionTable(actions);
   if (!titled) {
-    const caption = el("caption", "visually-hidden", "Plan d'action");
+    const caption = el("caption", "visually-hidden", t("Plan d'action"));
     table.prepend(caption);
   }
   table.dataset.density = tight || actions.length > 6 ? "2" : "1";
@@ -477,7 +506,7 @@ function renderMinutes() {
 
 function renderPresence(count) {
   if (typeof count !== "number") return;
-  view.presence.textContent = plural(count, "participant connecté", "participants connectés");
+  view.presence.textContent = tn(count, "{n} participant connecté", "{n} participants connectés");
 }
 
 function render() {
@@ -489,9 +518,16 @@ function render() {
 }
 
 // The facilitator's blank screen: everything stays underneath, nothing shows on the wall.
+// "B" on this machine does the same at once, for this screen only (the console's B is for all).
 function renderBlank() {
-  byId("blank").hidden = !state.blank;
-  document.body.classList.toggle("is-blank", Boolean(state.blank));
+  const remote = Boolean(state && state.blank);
+  const blank = remote || room.blank;
+  view.blank.hidden = !blank;
+  view.blankRemote.hidden = !remote;
+  view.blankLocal.hidden = remote || !room.blank;
+  document.body.classList.toggle("is-blank", blank);
+  app.inert = blank; // nothing under the black screen takes the focus
+  if (blank) closeDialogs();
 }
 
 /** A card that fades in once; the class then goes, so that moving the card never replays it. */
@@ -500,6 +536,151 @@ function noteCard(note) {
   card.addEventListener("animationend", () => card.classList.remove("is-new"), { once: true });
   return card;
 }
+
+// --- Many notes: shrink the cards until every one is on screen
+
+// First the whole text in more, smaller cards to a row; then the text cut after four, three,
+// two lines (…) rather than pushed off screen. The type, as a share of the board's, never goes
+// under the last floor (about 16px at 1080 lines, 11px at 720: the same size on the wall).
+const FIT_STEPS = [
+  { lines: "all", floor: 0.8 },
+  { lines: "4", floor: 0.85 },
+  { lines: "3", floor: 0.7 },
+  { lines: "2", floor: 0.6 },
+];
+const FIT_MODES = new Set(["notes", "themes"]);
+let fitPending = false;
+
+function scheduleFit() {
+  if (fitPending) return;
+  fitPending = true;
+  requestAnimationFrame(() => {
+    fitPending = false;
+    fitNotes();
+  });
+}
+
+function overflows(node) {
+  return node.scrollHeight > node.clientHeight + 1 || node.scrollWidth > node.clientWidth + 1;
+}
+
+function fitNotes() {
+  const area = view.area;
+  area.style.removeProperty("--fit");
+  delete area.dataset.fit;
+  if (!state || !FIT_MODES.has(boardMode()) || !overflows(area)) return;
+  for (const { lines, floor } of FIT_STEPS) {
+    area.dataset.fit = lines;
+    area.style.setProperty("--fit", String(floor));
+    if (overflows(area)) continue;
+    // The largest size that fits, to a hundredth.
+    let low = floor;
+    let high = 1;
+    while (high - low > 0.01) {
+      const middle = (low + high) / 2;
+      area.style.setProperty("--fit", middle.toFixed(3));
+      if (overflows(area)) high = middle;
+      else low = middle;
+    }
+    area.style.setProperty("--fit", low.toFixed(3));
+    return;
+  }
+  // More than the screen can hold even so: the smallest cards, and the area scrolls.
+}
+
+new ResizeObserver(scheduleFit).observe(view.area);
+
+// --- In the room: presenter mode, the QR code full screen, the black screen, the keys
+
+const room = { blank: false, presenter: false };
+const PRESENTER_KEY = "facilitate.board.presenter";
+
+function remembered() {
+  try {
+    return localStorage.getItem(PRESENTER_KEY) === "1";
+  } catch {
+    return false; // storage refused (private window, policy): the mode simply starts off
+  }
+}
+
+/** Presenter mode: only the step, its timer and the content stay; the choice is remembered. */
+function setPresenter(on) {
+  room.presenter = on;
+  document.body.classList.toggle("is-presenter", on);
+  view.presenter.setAttribute("aria-pressed", String(on));
+  try {
+    localStorage.setItem(PRESENTER_KEY, on ? "1" : "0");
+  } catch {
+    // not remembered, still applied
+  }
+  scheduleFit();
+}
+
+function setLocalBlank(on) {
+  room.blank = on;
+  renderBlank();
+}
+
+function closeDialogs() {
+  for (const dialog of [view.qrDialog, view.helpDialog]) if (dialog.open) dialog.close();
+}
+
+/** Open one dialog, closing the other: the code is copied in only while the QR code is shown. */
+function openDialog(dialog) {
+  if (!view.blank.hidden) return; // the black screen stays black
+  closeDialogs();
+  if (dialog === view.qrDialog) view.qrCode.replaceChildren(...[...view.joinCode.childNodes].map((node) => node.cloneNode(true)));
+  dialog.showModal();
+}
+
+function toggleDialog(dialog) {
+  if (dialog.open) dialog.close();
+  else openDialog(dialog);
+}
+
+async function toggleFullscreen() {
+  try {
+    if (document.fullscreenElement) await document.exitFullscreen();
+    else await document.documentElement.requestFullscreen();
+  } catch {
+    // refused by the browser: F11 does the same
+  }
+}
+
+const KEYS = {
+  p: () => setPresenter(!room.presenter),
+  q: () => toggleDialog(view.qrDialog),
+  b: () => setLocalBlank(!room.blank),
+  f: toggleFullscreen,
+  "?": () => toggleDialog(view.helpDialog),
+  h: () => toggleDialog(view.helpDialog),
+};
+
+document.addEventListener("keydown", (event) => {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+  if (event.target instanceof Element && event.target.closest("input, textarea, select, [contenteditable]")) return;
+  if (event.key === "Escape") {
+    if (room.blank) setLocalBlank(false); // an open dialog closes by itself
+    return;
+  }
+  const action = KEYS[event.key.toLowerCase()];
+  if (!action) return;
+  event.preventDefault();
+  action();
+});
+
+view.presenter.addEventListener("click", () => setPresenter(!room.presenter));
+view.qrOpen.addEventListener("click", () => openDialog(view.qrDialog));
+view.helpOpen.addEventListener("click", () => openDialog(view.helpDialog));
+view.qrDialog.addEventListener("close", () => view.qrCode.replaceChildren());
+view.blank.addEventListener("click", () => setLocalBlank(false));
+// A click on the dim surround of a dialog closes it, as Escape does.
+for (const dialog of [view.qrDialog, view.helpDialog]) {
+  dialog.addEventListener("click", (event) => {
+    if (event.target === dialog) dialog.close();
+  });
+}
+setPresenter(remembered());
 
 // --- Applying updates
 

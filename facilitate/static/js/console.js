@@ -27,7 +27,6 @@ import {
   el,
   notesInView,
   phaseById,
-  plural,
   renderKeyed,
   showConnection,
   showRules,
@@ -52,6 +51,7 @@ import {
 } from "./grid.js";
 import { newId } from "./outbox.js";
 import { applyPublished, initPlan, renderPlan } from "./console_plan.js";
+import { errorText, t, tn } from "./i18n.js";
 
 const CONFIRM_MS = 4000;
 const SAY_MS = 6000;
@@ -63,7 +63,9 @@ const view = {
   title: byId("session-title"),
   connection: byId("connection"),
   closed: byId("closed-notice"),
-  participants: byId("participants"),
+  roomConnected: byId("room-connected"),
+  roomWriters: byId("room-writers"),
+  roomVoters: byId("room-voters"),
   sizeWarning: byId("size-warning"),
   timer: byId("timer"),
   timerClock: byId("timer-clock"),
@@ -104,13 +106,15 @@ const view = {
   gridPanel: byId("grid-panel"),
   gridWork: byId("grid-work"),
   blank: byId("blank-toggle"),
+  shortcuts: byId("shortcuts"),
+  shortcutsOpen: byId("shortcuts-open"),
 };
 
 const TIMER_LABEL = {
-  running: "En cours",
-  paused: "En pause",
-  ended: "Temps écoulé",
-  unplanned: "Pas de durée prévue : ajoutez des minutes.",
+  running: t("En cours"),
+  paused: t("En pause"),
+  ended: t("Temps écoulé"),
+  unplanned: t("Pas de durée prévue : ajoutez des minutes."),
 };
 
 let state = null;
@@ -150,7 +154,7 @@ function phaseItem(phase) {
   button.append(
     el("span", "phase-number", `${position + 1}.`),
     el("span", "phase-name", phase.title),
-    el("span", "phase-minutes", phase.minutes ? `${phase.minutes} min` : ""),
+    el("span", "phase-minutes", phase.minutes ? t("{n} min", { n: phase.minutes }) : ""),
   );
   const item = el("li");
   item.append(button);
@@ -166,7 +170,7 @@ function renderPhases() {
     setAvailable(button, !state.closed);
   });
   const phase = state.phases[current];
-  view.prompt.textContent = (phase && phase.prompt) || "Pas de consigne pour cette étape.";
+  view.prompt.textContent = (phase && phase.prompt) || t("Pas de consigne pour cette étape.");
   showRules(view.rules, state);
   renderGuidance(phase);
   renderVolunteers();
@@ -187,7 +191,8 @@ function renderGuidance(phase) {
 function renderVolunteers() {
   const { phase } = currentPhase(state);
   view.volunteers.hidden = !phase || phase.kind !== "rapporteurs";
-  view.volunteers.textContent = plural(state.volunteers || 0, "volontaire", "volontaires");
+  const volunteers = state.volunteers || 0;
+  view.volunteers.textContent = tn(volunteers, "{n} volontaire", "{n} volontaires");
 }
 
 // --- Timer
@@ -205,7 +210,7 @@ function renderTimer(timer) {
   view.timerClock.textContent = formatClock(timer.remaining);
   view.timerLabel.textContent = TIMER_LABEL[look];
   const counting = timer.running && !timer.ended;
-  view.timerToggle.textContent = counting ? "Pause" : "Démarrer";
+  view.timerToggle.querySelector(".button-label").textContent = counting ? t("Pause") : t("Démarrer");
   view.timerToggle.dataset.timer = counting ? "pause" : "start";
   const open = Boolean(state) && !state.closed;
   setAvailable(view.timerToggle, open && (counting || timer.remaining > 0));
@@ -213,10 +218,10 @@ function renderTimer(timer) {
 }
 
 const TIMER_SAID = {
-  start: () => "Minuteur lancé.",
-  pause: () => "Minuteur en pause.",
-  extend: (minutes) => `${plural(minutes, "minute ajoutée", "minutes ajoutées")} au minuteur.`,
-  reset: () => "Minuteur remis à la durée de l'étape.",
+  start: () => t("Minuteur lancé."),
+  pause: () => t("Minuteur en pause."),
+  extend: (minutes) => tn(minutes, "{n} minute ajoutée au minuteur.", "{n} minutes ajoutées au minuteur."),
+  reset: () => t("Minuteur remis à la durée de l'étape."),
 };
 
 function setTimer(button) {
@@ -233,7 +238,7 @@ function renderHold() {
   const pending = state.pending || 0;
   view.hold.checked = Boolean(state.hold);
   view.hold.disabled = Boolean(state.closed);
-  view.reveal.textContent = `Révéler les post-its (${pending} en attente)`;
+  view.reveal.querySelector(".button-label").textContent = t("Révéler les post-its ({n} en attente)", { n: pending });
   setAvailable(view.reveal, !state.closed && (pending > 0 || Boolean(state.hold)));
 }
 
@@ -250,7 +255,7 @@ function noteItem(note) {
   const hide = hideButton(note);
   item.append(el("p", "console-note-text", note.text));
   if (note.lane) item.append(el("p", "lane-badge", note.lane));
-  item.append(el("p", "held-badge", "Pas encore au tableau"), hide);
+  item.append(el("p", "held-badge", t("Pas encore au tableau")), hide);
   return item;
 }
 
@@ -282,7 +287,7 @@ function renderNotes() {
   }
   view.notesCount.textContent = `(${notes.length})`;
   // Named only when it is a round of notes: before the first one, there is nothing to name.
-  view.notesRound.textContent = round && round.kind === "notes" ? `Étape « ${round.title} »` : "";
+  view.notesRound.textContent = round && round.kind === "notes" ? t("Étape « {title} »", { title: round.title }) : "";
   view.notesEmpty.hidden = notes.length > 0;
   renderOtherNotes();
   renderGridPanel(); // its list of notes to bring into the grid follows the notes
@@ -298,7 +303,7 @@ function renderOtherNotes() {
     renderNoteList(view.otherGroups.children[position].querySelector("ul"), group.notes);
   });
   const count = groups.reduce((total, group) => total + group.notes.length, 0);
-  view.otherSummary.textContent = `Autres étapes (${count})`;
+  view.otherSummary.textContent = t("Autres étapes ({n})", { n: count });
   view.other.hidden = count === 0;
 }
 
@@ -314,15 +319,43 @@ function otherGroup(group) {
 
 function renderParticipants() {
   const count = state.participants;
-  view.participants.textContent =
-    typeof count === "number" ? plural(count, "participant connecté", "participants connectés") : "";
+  renderRoom();
   // Past the kit's group size, fewer people speak: say it once, politely, while it is true.
   const limit = state.warn_above;
   const over = typeof limit === "number" && typeof count === "number" && count > limit;
   view.sizeWarning.hidden = !over;
   view.sizeWarning.textContent = over
-    ? `Plus de ${limit} participants : au-delà, moins de personnes prennent la parole. Pensez à former des sous-groupes.`
+    ? t("Plus de {limit} participants : au-delà, moins de personnes prennent la parole. Pensez à former des sous-groupes.", { limit })
     : "";
+}
+
+// --- The room's progress: counts only, never who
+
+/** One line of the room panel: a big number and what it counts, or nothing when unknown. */
+function roomStat(node, count, label) {
+  node.hidden = typeof count !== "number";
+  if (node.hidden) return;
+  node.querySelector(".room-count").textContent = String(count);
+  node.querySelector(".room-label").textContent = label;
+}
+
+// Phones write notes in a notes step and contributions in a grid step: how many wrote is said
+// there, or wherever someone did write. The server counts them in memory (`presence.writers`,
+// phase id -> phones); an older server sends no such count, and nothing is shown.
+function writersNow() {
+  const { phase } = currentPhase(state);
+  if (!phase || !state.writers) return null;
+  const count = state.writers[phase.id] || 0;
+  return ["notes", "grid"].includes(phase.kind) || count > 0 ? count : null;
+}
+
+function renderRoom() {
+  const connected = typeof state.participants === "number" ? state.participants : null;
+  roomStat(view.roomConnected, connected, tn(connected || 0, "connecté", "connectés"));
+  const writers = writersNow();
+  roomStat(view.roomWriters, writers, tn(writers || 0, "a écrit dans cette étape", "ont écrit dans cette étape"));
+  const voters = voteOpen(state) ? state.voters || 0 : null;
+  roomStat(view.roomVoters, voters, tn(voters || 0, "a voté", "ont voté"));
 }
 
 function render() {
@@ -420,8 +453,8 @@ function renderGrouping() {
 function renderSelection() {
   const count = selected.size;
   view.selectionCount.textContent = count
-    ? `${plural(count, "post-it sélectionné", "post-its sélectionnés")}`
-    : "Aucun post-it sélectionné : le thème sera vide.";
+    ? tn(count, "{n} post-it sélectionné", "{n} post-its sélectionnés")
+    : t("Aucun post-it sélectionné : le thème sera vide.");
   setAvailable(view.themeNew, !state.closed);
   view.themeNewTitle.disabled = Boolean(state.closed);
   if (state.closed) view.themeNewForm.hidden = true;
@@ -431,9 +464,9 @@ function renderSelection() {
 // The notes of no theme: the facilitator's work list, so it comes first.
 function looseBox(notes, groups) {
   const box = el("section", "theme-box is-loose");
-  box.setAttribute("aria-label", "Post-its sans thème");
-  box.append(el("h3", "theme-box-title", `Sans thème (${notes.length})`));
-  if (!notes.length) box.append(el("p", "muted", "Tous les post-its sont dans un thème."));
+  box.setAttribute("aria-label", t("Post-its sans thème"));
+  box.append(el("h3", "theme-box-title", t("Sans thème ({n})", { n: notes.length })));
+  if (!notes.length) box.append(el("p", "muted", t("Tous les post-its sont dans un thème.")));
   const list = el("ul", "group-notes");
   list.append(...notes.map((note) => groupNote(note, groups)));
   box.append(list);
@@ -444,7 +477,7 @@ function themeBox(group, groups) {
   const { theme, notes } = group;
   const box = el("section", "theme-box");
   box.dataset.theme = theme.id;
-  box.setAttribute("aria-label", `Thème : ${theme.title}`);
+  box.setAttribute("aria-label", t("Thème : {title}", { title: theme.title }));
   if (renaming === theme.id) box.append(renameForm(theme));
   else {
     const title = focusable(el("h3", "theme-box-title"), `theme:${theme.id}`);
@@ -455,24 +488,24 @@ function themeBox(group, groups) {
   box.append(themeTools(theme, groups));
   const list = el("ul", "group-notes");
   list.append(...notes.map((note) => groupNote(note, groups)));
-  if (!notes.length) box.append(el("p", "muted", "Aucun post-it dans ce thème."));
+  if (!notes.length) box.append(el("p", "muted", t("Aucun post-it dans ce thème.")));
   box.append(list);
   return box;
 }
 
 function themeTools(theme, groups) {
   const tools = el("div", "theme-tools");
-  tools.append(actionButton("Renommer", "button-quiet", `rename:${theme.id}`, "rename"));
+  tools.append(actionButton(t("Renommer"), "button-quiet", `rename:${theme.id}`, "rename"));
   const others = groups.filter((group) => group.id !== theme.id).map((group) => group.theme);
   if (others.length) {
     const merge = el("div", "pair");
     merge.append(
-      choiceSelect(`merge:${theme.id}`, "Fusionner avec…", others),
-      actionButton("Fusionner", "button-quiet", `merge-go:${theme.id}`, "merge"),
+      choiceSelect(`merge:${theme.id}`, t("Fusionner avec…"), others),
+      actionButton(t("Fusionner"), "button-quiet", `merge-go:${theme.id}`, "merge"),
     );
     tools.append(merge);
   }
-  tools.append(actionButton("Défaire le thème", "button-quiet", `delete:${theme.id}`, "delete"));
+  tools.append(actionButton(t("Défaire le thème"), "button-quiet", `delete:${theme.id}`, "delete"));
   for (const node of tools.querySelectorAll("button")) node.dataset.theme = theme.id;
   return tools;
 }
@@ -482,14 +515,14 @@ function renameForm(theme) {
   form.noValidate = true;
   form.dataset.theme = theme.id;
   const id = `rename-${theme.id}`;
-  const label = el("label", "label-inline", "Nouveau titre du thème");
+  const label = el("label", "label-inline", t("Nouveau titre du thème"));
   label.htmlFor = id;
   const input = field("input", `rename-title:${theme.id}`, { id, maxLength: 120 });
   input.value = drafts.has(input.dataset.focus) ? drafts.get(input.dataset.focus) : theme.title;
   const buttons = el("div", "inline-buttons");
-  const save = actionButton("Enregistrer le titre", "button-primary", `rename-save:${theme.id}`);
+  const save = actionButton(t("Enregistrer le titre"), "button-primary", `rename-save:${theme.id}`);
   save.type = "submit";
-  buttons.append(save, actionButton("Annuler", "button-quiet", `rename-cancel:${theme.id}`, "rename-cancel"));
+  buttons.append(save, actionButton(t("Annuler"), "button-quiet", `rename-cancel:${theme.id}`, "rename-cancel"));
   form.append(label, input, buttons);
   return form;
 }
@@ -509,12 +542,12 @@ function groupNote(note, groups) {
   if (note.lane) item.append(el("p", "lane-badge", note.lane));
   const tools = el("div", "group-note-tools");
   if (note.theme && groups.some((group) => group.id === note.theme)) {
-    tools.append(actionButton("Sortir du thème", "button-quiet", `out:${note.id}`, "out"));
+    tools.append(actionButton(t("Sortir du thème"), "button-quiet", `out:${note.id}`, "out"));
   } else if (groups.length) {
     const move = el("div", "pair");
     move.append(
-      choiceSelect(`move:${note.id}`, "Mettre dans…", groups.map((group) => group.theme)),
-      actionButton("Déplacer", "button-quiet", `move-go:${note.id}`, "move"),
+      choiceSelect(`move:${note.id}`, t("Mettre dans…"), groups.map((group) => group.theme)),
+      actionButton(t("Déplacer"), "button-quiet", `move-go:${note.id}`, "move"),
     );
     tools.append(move);
   }
@@ -551,7 +584,7 @@ function createTheme(event) {
   if (!title) {
     view.themeNewTitle.setAttribute("aria-invalid", "true");
     view.themeNewTitle.focus();
-    return say("Donnez un titre au thème.", { error: true });
+    return say(t("Donnez un titre au thème."), { error: true });
   }
   const noteIds = [...selected];
   command("theme_create", { title, note_ids: noteIds }, (ack) => {
@@ -560,7 +593,7 @@ function createTheme(event) {
     view.themeNewTitle.value = "";
     view.themeNewTitle.removeAttribute("aria-invalid");
     if (ack.theme_id) focusSoon(`theme:${ack.theme_id}`);
-    say(`Thème « ${title} » créé avec ${plural(noteIds.length, "post-it", "post-its")}.`);
+    say(tn(noteIds.length, "Thème « {title} » créé avec {n} post-it.", "Thème « {title} » créé avec {n} post-its.", { title }));
   });
 }
 
@@ -570,12 +603,12 @@ function renameTheme(event) {
   const id = form.dataset.theme;
   const key = `rename-title:${id}`;
   const title = form.querySelector("input").value.trim();
-  if (!title) return say("Le titre du thème ne peut pas être vide.", { error: true });
+  if (!title) return say(t("Le titre du thème ne peut pas être vide."), { error: true });
   command("theme_rename", { theme_id: id, title }, () => {
     renaming = null;
     drafts.delete(key);
     focusSoon(`rename:${id}`);
-    say(`Thème renommé : « ${title} ».`);
+    say(t("Thème renommé : « {title} ».", { title }));
   });
 }
 
@@ -594,19 +627,19 @@ const themeActions = {
   },
   merge(id) {
     const into = choices.get(`merge:${id}`);
-    if (!into) return pickFirst(`merge:${id}`, "Choisissez le thème avec lequel fusionner.");
+    if (!into) return pickFirst(`merge:${id}`, t("Choisissez le thème avec lequel fusionner."));
     const [from, to] = [themeTitle(id), themeTitle(into)];
     command("theme_merge", { theme_id: id, into }, () => {
       choices.delete(`merge:${id}`);
       focusSoon(`theme:${into}`);
-      say(`Thème « ${from} » fusionné dans « ${to} ».`);
+      say(t("Thème « {from} » fusionné dans « {to} ».", { from, to }));
     });
   },
   delete(id) {
     const title = themeTitle(id);
     command("theme_delete", { theme_id: id }, () => {
       view.themeNew.focus(); // the theme and its buttons are gone
-      say(`Thème « ${title} » défait : ses post-its sont de nouveau sans thème.`);
+      say(t("Thème « {title} » défait : ses post-its sont de nouveau sans thème.", { title }));
     });
   },
 };
@@ -615,16 +648,16 @@ const noteActions = {
   out(id) {
     command("note_move", { note_id: id, theme_id: null }, () => {
       focusSoon(`pick:${id}`);
-      say("Post-it sorti du thème.");
+      say(t("Post-it sorti du thème."));
     });
   },
   move(id) {
     const into = choices.get(`move:${id}`);
-    if (!into) return pickFirst(`move:${id}`, "Choisissez d'abord un thème dans la liste.");
+    if (!into) return pickFirst(`move:${id}`, t("Choisissez d'abord un thème dans la liste."));
     command("note_move", { note_id: id, theme_id: into }, () => {
       choices.delete(`move:${id}`);
       focusSoon(`pick:${id}`);
-      say(`Post-it mis dans « ${themeTitle(into)} ».`);
+      say(t("Post-it mis dans « {title} ».", { title: themeTitle(into) }));
     });
   },
 };
@@ -677,6 +710,8 @@ function renderVote() {
   view.voteOpen.hidden = !open;
   view.voters.textContent = votersText(state.voters || 0);
   setAvailable(view.votesReveal, open);
+  if (!open) disarmVoteKey();
+  renderRoom();
   redraw(view.rankings, () => {
     view.rankings.replaceChildren(...revealed.map((phase) => rankingBlock(phase, revealed.length > 1)));
   });
@@ -685,11 +720,12 @@ function renderVote() {
 function rankingBlock(phase, named) {
   const round = rankingOf(state, phase.id);
   const block = el("section", "ranking-block");
-  block.setAttribute("aria-label", `Priorités du groupe : ${phase.title}`);
-  block.append(el("h3", "ranking-title", named ? `Priorités du groupe · ${phase.title}` : "Priorités du groupe"));
+  block.setAttribute("aria-label", t("Priorités du groupe : {title}", { title: phase.title }));
+  const heading = named ? t("Priorités du groupe · {title}", { title: phase.title }) : t("Priorités du groupe");
+  block.append(el("h3", "ranking-title", heading));
   block.append(el("p", "ranking-voters", votersText(round.voters)));
   if (!round.counts_shown) block.append(el("p", "few-voters", FEW_VOTERS_TEXT));
-  if (!round.ranking.length) block.append(el("p", "muted", "Aucune gommette n'a été placée."));
+  if (!round.ranking.length) block.append(el("p", "muted", t("Aucune gommette n'a été placée.")));
   const list = el("ol", "ranking");
   // Once the session is closed nothing can be recorded: the decisions stay, their forms go.
   const extra = (entry, item, body) =>
@@ -721,10 +757,10 @@ function decisionParts(entry) {
     const draft = drafts.get(input.dataset.focus);
     input.value = draft !== undefined ? draft : (current && current[input.dataset.field]) || "";
   }
-  const save = actionButton("Enregistrer la décision", "button-secondary", `decision-save:${key}`);
+  const save = actionButton(t("Enregistrer la décision"), "button-secondary", `decision-save:${key}`);
   save.type = "submit";
   setAvailable(save, !state.closed);
-  form.append(labelled("Décision du COPIL", decision), labelled("Raison donnée aux équipes", reason), save);
+  form.append(labelled(t("Décision du COPIL"), decision), labelled(t("Raison donnée aux équipes"), reason), save);
   parts.push(form);
   return parts;
 }
@@ -751,7 +787,7 @@ function saveDecision(event) {
   for (const input of missing) input.setAttribute("aria-invalid", "true");
   if (missing.length) {
     missing[0].focus();
-    return say("Indiquez la décision du COPIL et la raison donnée aux équipes.", { error: true });
+    return say(t("Indiquez la décision du COPIL et la raison donnée aux équipes."), { error: true });
   }
   const payload = { ...itemRef(entry), decision: decision.value.trim(), reason: reason.value.trim() };
   command("decision_set", payload, () => {
@@ -759,7 +795,7 @@ function saveDecision(event) {
     drafts.delete(`decision:${key}`);
     drafts.delete(`reason:${key}`);
     focusSoon(`decision-save:${key}`);
-    say("Décision du COPIL enregistrée : le tableau l'affiche à côté de la priorité.");
+    say(t("Décision du COPIL enregistrée : le tableau l'affiche à côté de la priorité."));
   });
 }
 
@@ -779,7 +815,7 @@ function revealVotes() {
   const phase = state.phase;
   command("votes_reveal", {}, (ack) => {
     applyReveal(state, phase, ack);
-    say(`Vote révélé : ${votersText(ack.voters).toLowerCase()}.`);
+    say(t("Vote révélé : {voters}.", { voters: votersText(ack.voters).toLowerCase() }));
   });
 }
 
@@ -809,7 +845,7 @@ async function command(event, payload, onOk) {
 
 function renderBlank() {
   view.blank.setAttribute("aria-pressed", String(Boolean(state.blank)));
-  view.blank.firstChild.textContent = state.blank ? "Rallumer le tableau " : "Masquer le tableau ";
+  view.blank.querySelector(".button-label").textContent = state.blank ? t("Rallumer le tableau") : t("Masquer le tableau");
 }
 
 async function toggleBlank() {
@@ -821,18 +857,90 @@ async function toggleBlank() {
   if (!ack.ok) {
     state.blank = !blank;
     renderBlank();
-    say(ack.error.message, { error: true });
+    say(errorText(ack.error), { error: true });
   }
 }
 
-// "B" blanks the projector, as in presentation software, unless the facilitator is typing.
-function onShortcut(event) {
-  const typing = event.target.closest("input, textarea, select, [contenteditable]");
-  if (typing || event.ctrlKey || event.metaKey || event.altKey || event.key.toLowerCase() !== "b") {
-    return;
+// --- Keyboard shortcuts: one key each, for what the facilitator does while talking to the room.
+// "B" blanks the projector, as in presentation software. None fires while the facilitator types
+// in a field, nor with Ctrl, Alt or Cmd (the browser's own shortcuts). Closing the session has
+// none: it goes through its button and the review.
+
+const SHORTCUTS = {
+  n: () => press(view.next),
+  p: () => press(view.prev),
+  t: () => press(view.timerToggle),
+  b: () => {
+    flash(view.blank);
+    toggleBlank();
+  },
+  r: revealByKey,
+  "?": toggleHelp,
+};
+
+let voteKeyArmed = null; // the timer while a first "R" waits for the second one during a vote
+
+/** What a click on the button would do, if the button is available now. */
+function press(button) {
+  if (!isAvailable(button)) return;
+  flash(button);
+  button.click();
+}
+
+// The button the key stands for shows it was pressed, for the facilitator glancing at it.
+function flash(button) {
+  button.classList.add("is-keyed");
+  setTimeout(() => button.classList.remove("is-keyed"), 300);
+}
+
+// "R" reveals what the step holds back. Revealing a vote also ends it, for good: during a
+// vote a first "R" asks, a second one within a few seconds reveals.
+function revealByKey() {
+  if (!state || state.closed) return;
+  if (voteOpen(state)) {
+    if (voteKeyArmed) {
+      disarmVoteKey();
+      return press(view.votesReveal);
+    }
+    voteKeyArmed = setTimeout(disarmVoteKey, CONFIRM_MS);
+    view.votesReveal.classList.add("is-armed");
+    return say(t("Appuyez encore sur R pour révéler le vote : plus personne ne pourra voter."));
   }
+  if (isAvailable(view.reveal)) return press(view.reveal);
+  say(t("Rien à révéler dans cette étape."));
+}
+
+function disarmVoteKey() {
+  clearTimeout(voteKeyArmed);
+  voteKeyArmed = null;
+  view.votesReveal.classList.remove("is-armed");
+}
+
+function toggleHelp() {
+  if (view.shortcuts.open) view.shortcuts.close();
+  else view.shortcuts.showModal();
+}
+
+// A letter typed in a field is text, and in a list it picks an option; on a tick box or a
+// switch it does nothing, so the shortcuts still work once one was clicked.
+const NOT_TYPED = new Set(["checkbox", "radio", "button", "submit", "reset"]);
+
+function isTyping(target) {
+  if (!target || !target.closest) return false;
+  if (target.closest("textarea, select, [contenteditable]:not([contenteditable=false])")) return true;
+  return target.tagName === "INPUT" && !NOT_TYPED.has(target.type);
+}
+
+function onShortcut(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing || event.repeat) return;
+  const typing = isTyping(event.target);
+  const key = event.key.length === 1 ? event.key.toLowerCase() : "";
+  const action = !typing && SHORTCUTS[key];
+  if (!action) return;
+  // While the help is open, only "?" (and Escape, the dialog's own) does something.
+  if (view.shortcuts.open && key !== "?") return;
   event.preventDefault();
-  toggleBlank();
+  action();
 }
 
 async function ask(event, payload, handled = []) {
@@ -842,7 +950,7 @@ async function ask(event, payload, handled = []) {
   const ack = await live.send(event, payload);
   busy = false;
   app.classList.remove("is-busy");
-  if (!ack.ok && !handled.includes(ack.error.code)) say(ack.error.message, { error: true });
+  if (!ack.ok && !handled.includes(ack.error.code)) say(errorText(ack.error), { error: true });
   return ack;
 }
 
@@ -851,7 +959,7 @@ function setPhase(id) {
   command("phase_set", { phase: id }, (ack) => {
     state.phase = ack.phase || id;
     const phase = state.phases[phaseIndex()];
-    say(`Étape en cours : ${phase ? phase.title : state.phase}`);
+    say(t("Étape en cours : {title}", { title: phase ? phase.title : state.phase }));
   });
 }
 
@@ -868,7 +976,7 @@ function setHold() {
   const hold = view.hold.checked;
   command("notes_hold_set", { hold }, (ack) => {
     state.hold = typeof ack.hold === "boolean" ? ack.hold : hold;
-    say(state.hold ? "Les nouveaux post-its restent masqués au tableau." : "Les post-its s'affichent au tableau.");
+    say(state.hold ? t("Les nouveaux post-its restent masqués au tableau.") : t("Les post-its s'affichent au tableau."));
   });
   // If refused, render() puts the switch back to the state's value.
 }
@@ -876,7 +984,7 @@ function setHold() {
 function reveal() {
   command("notes_reveal", {}, (ack) => {
     const count = ack.revealed || 0;
-    say(count ? `${plural(count, "post-it révélé", "post-its révélés")} au tableau.` : "Aucun post-it en attente.");
+    say(count ? tn(count, "{n} post-it révélé au tableau.", "{n} post-its révélés au tableau.") : t("Aucun post-it en attente."));
   });
 }
 
@@ -890,7 +998,7 @@ function onHideClick(button) {
     if (neighbour && neighbour.dataset.focus) focusSoon(neighbour.dataset.focus);
     removeNote(id);
     if (neighbour && neighbour.isConnected) neighbour.focus();
-    say("Post-it masqué : il n'apparaît plus au tableau.");
+    say(t("Post-it masqué : il n'apparaît plus au tableau."));
   });
 }
 
@@ -919,7 +1027,7 @@ function paintHideButtons(id) {
 
 function paintHide(button) {
   const on = armed.has(button.dataset.note);
-  button.textContent = on ? "Confirmer le masquage" : "Masquer";
+  button.textContent = on ? t("Confirmer le masquage") : t("Masquer");
   button.classList.toggle("is-armed", on);
 }
 
@@ -950,24 +1058,26 @@ function projectBar(phase) {
   const tables = tablesOf(state, phase.id);
   const { table = null, row = null } = state.grid_view || {};
   const shown = tables.find((known) => known.id === table);
-  const where = row ? `la ligne « ${rowLabel(state, row)} »` : shown ? `la grille de ${shown.name}` : tables.length ? "toutes les tables" : "toute la grille";
-  bar.append(el("p", "stat grid-projected", `Au tableau : ${where}`));
+  let where = tables.length ? t("Au tableau : toutes les tables") : t("Au tableau : toute la grille");
+  if (shown) where = t("Au tableau : la grille de {table}", { table: shown.name });
+  if (row) where = t("Au tableau : la ligne « {row} »", { row: rowLabel(state, row) });
+  bar.append(el("p", "stat grid-projected", where));
   const controls = el("div", "button-row");
   if (tables.length) {
     const select = focusable(el("select", "select"), "grid:view");
     select.id = "grid-view-table";
-    select.append(new Option("Toutes les tables", ""), ...tables.map((known) => new Option(known.name, known.id)));
+    select.append(new Option(t("Toutes les tables"), ""), ...tables.map((known) => new Option(known.name, known.id)));
     select.value = table || "";
     select.disabled = Boolean(state.closed);
     select.dataset.gridAct = "view-table";
-    controls.append(labelled("Projeter", select));
+    controls.append(labelled(t("Projeter"), select));
   }
-  const whole = actionButton("Toute la grille", "button-secondary", "grid:whole", "view-whole");
+  const whole = actionButton(t("Toute la grille"), "button-secondary", "grid:whole", "view-whole");
   setAvailable(whole, !state.closed && Boolean(row));
   controls.append(whole);
-  if (tables.length) controls.append(actionButton("Ajouter une table", "button-secondary", "grid:add-table", "add-table"));
+  if (tables.length) controls.append(actionButton(t("Ajouter une table"), "button-secondary", "grid:add-table", "add-table"));
   bar.append(controls);
-  if (gridOpen.has("add-table")) bar.append(gridForm("add-table", "", "Nom de la nouvelle table", "Ajouter la table", 80));
+  if (gridOpen.has("add-table")) bar.append(gridForm("add-table", "", t("Nom de la nouvelle table"), t("Ajouter la table"), 80));
   return bar;
 }
 
@@ -982,7 +1092,7 @@ function gridForm(name, value, label, submit, maxLength = 500) {
   const buttons = el("div", "inline-buttons");
   const save = actionButton(submit, "button-primary", `grid:save:${name}`);
   save.type = "submit";
-  buttons.append(save, actionButton("Annuler", "button-quiet", `grid:cancel:${name}`, "cancel"));
+  buttons.append(save, actionButton(t("Annuler"), "button-quiet", `grid:cancel:${name}`, "cancel"));
   form.append(labelled(label, input), buttons);
   return form;
 }
@@ -993,13 +1103,13 @@ function consoleGrid(phase, grid) {
   const tableKey = grid.id || "";
   if (grid.id) head.append(el("h3", "grid-console-title", grid.name));
   const tools = el("div", "button-row");
-  if (grid.id) tools.append(withTarget(actionButton("Renommer", "button-quiet", `grid:rename:${tableKey}`, "rename"), tableKey));
-  tools.append(withTarget(actionButton("Nouvelle situation", "button-secondary", `grid:new-row:${tableKey}`, "new-row"), tableKey));
+  if (grid.id) tools.append(withTarget(actionButton(t("Renommer"), "button-quiet", `grid:rename:${tableKey}`, "rename"), tableKey));
+  tools.append(withTarget(actionButton(t("Nouvelle situation"), "button-secondary", `grid:new-row:${tableKey}`, "new-row"), tableKey));
   head.append(tools);
   section.append(head);
-  if (gridOpen.has(`rename:${tableKey}`)) section.append(gridForm(`rename:${tableKey}`, grid.name, "Nouveau nom de la table", "Enregistrer le nom", 80));
-  if (gridOpen.has(`new-row:${tableKey}`)) section.append(gridForm(`new-row:${tableKey}`, "", "Situation de travail", "Ajouter la situation"));
-  if (!grid.rows.length) section.append(el("p", "muted", "Aucune situation pour l'instant."));
+  if (gridOpen.has(`rename:${tableKey}`)) section.append(gridForm(`rename:${tableKey}`, grid.name, t("Nouveau nom de la table"), t("Enregistrer le nom"), 80));
+  if (gridOpen.has(`new-row:${tableKey}`)) section.append(gridForm(`new-row:${tableKey}`, "", t("Situation de travail"), t("Ajouter la situation")));
+  if (!grid.rows.length) section.append(el("p", "muted", t("Aucune situation pour l'instant.")));
   for (const row of grid.rows) section.append(consoleRow(phase, row));
   return section;
 }
@@ -1015,7 +1125,8 @@ function consoleRow(phase, row) {
   const head = el("div", "grid-console-row-head");
   head.append(el("h4", "grid-console-row-title", rowLabel(state, row.id)));
   const projected = (state.grid_view || {}).row === row.id;
-  const project = withTarget(actionButton(projected ? "Ligne projetée ✓" : "Projeter cette ligne", "button-secondary", `grid:project:${row.id}`, "project-row"), row.id);
+  const projectText = projected ? t("Ligne projetée ✓") : t("Projeter cette ligne");
+  const project = withTarget(actionButton(projectText, "button-secondary", `grid:project:${row.id}`, "project-row"), row.id);
   setAvailable(project, !state.closed && !projected);
   head.append(project, ...rowOrderButtons(phase, row));
   const cells = el("div", "grid-console-cells");
@@ -1039,11 +1150,11 @@ function consoleContribution(item, index = 0, cell = [item]) {
   const editing = gridOpen.has(`edit:${item.id}`);
   // A refused edit says why first, then the newer text, above the field still holding the draft.
   const conflict = gridConflicts.get(item.id);
-  if (conflict) node.append(el("p", "form-error", conflict), el("p", "grid-newer", `Texte actuel : ${item.text}`));
-  if (editing) node.append(gridForm(`edit:${item.id}`, item.text, "Nouveau texte", "Enregistrer"));
+  if (conflict) node.append(el("p", "form-error", conflict), el("p", "grid-newer", t("Texte actuel : {text}", { text: item.text })));
+  if (editing) node.append(gridForm(`edit:${item.id}`, item.text, t("Nouveau texte"), t("Enregistrer")));
   else node.append(el("p", "grid-console-text", item.text));
   const tools = el("div", "grid-console-tools");
-  if (!editing) tools.append(withTarget(actionButton("Modifier", "button-quiet", `grid:edit:${item.id}`, "edit"), item.id));
+  if (!editing) tools.append(withTarget(actionButton(t("Modifier"), "button-quiet", `grid:edit:${item.id}`, "edit"), item.id));
   if (item.column === "effets") tools.append(tagSelect(item));
   if (!editing) tools.append(...orderButtons(item, index, cell));
   node.append(tools);
@@ -1060,22 +1171,23 @@ function orderButtons(item, index, cell) {
     if (!enabled) setAvailable(button, false);
     buttons.push(button);
   };
-  add("↑", `Monter : ${item.text}`, "up", index > 0);
-  add("↓", `Descendre : ${item.text}`, "down", index < cell.length - 1);
-  add("Fusionner avec celle du dessus", `Fusionner avec celle du dessus : ${item.text}`, "merge", index > 0);
+  const text = item.text;
+  add("↑", t("Monter : {text}", { text }), "up", index > 0);
+  add("↓", t("Descendre : {text}", { text }), "down", index < cell.length - 1);
+  add(t("Fusionner avec celle du dessus"), t("Fusionner avec celle du dessus : {text}", { text }), "merge", index > 0);
   return buttons;
 }
 
 function rowOrderButtons(phase, row) {
   const siblings = rowsOf(state, phase.id, row.table);
   const index = siblings.findIndex((known) => known.id === row.id);
-  const up = withTarget(actionButton("Monter la ligne", "button-quiet", `grid:row-up:${row.id}`, "row-up"), row.id);
-  const down = withTarget(actionButton("Descendre la ligne", "button-quiet", `grid:row-down:${row.id}`, "row-down"), row.id);
+  const up = withTarget(actionButton(t("Monter la ligne"), "button-quiet", `grid:row-up:${row.id}`, "row-up"), row.id);
+  const down = withTarget(actionButton(t("Descendre la ligne"), "button-quiet", `grid:row-down:${row.id}`, "row-down"), row.id);
   if (index <= 0) setAvailable(up, false);
   if (index >= siblings.length - 1) setAvailable(down, false);
   if (index <= 0) return [up, down];
   // Two rows that turn out to be one situation: everything goes into the row above.
-  const merge = withTarget(actionButton("Fusionner avec la ligne du dessus", "button-quiet", `grid:row-merge:${row.id}`, "row-merge"), row.id);
+  const merge = withTarget(actionButton(t("Fusionner avec la ligne du dessus"), "button-quiet", `grid:row-merge:${row.id}`, "row-merge"), row.id);
   return [up, down, merge];
 }
 
@@ -1086,7 +1198,7 @@ async function mergeRow(id) {
   const index = siblings.findIndex((known) => known.id === id);
   if (index <= 0) return;
   const ack = await gridCommand("grid_row_merge", { row: id, into: siblings[index - 1].id });
-  if (ack && ack.ok) say("Lignes fusionnées : toutes les contributions sont gardées.");
+  if (ack && ack.ok) say(t("Lignes fusionnées : toutes les contributions sont gardées."));
 }
 
 async function moveContribution(id, step) {
@@ -1096,11 +1208,11 @@ async function moveContribution(id, step) {
   const index = cell.findIndex((known) => known.id === id);
   if (step === 0) {
     const ack = await gridCommand("grid_merge", { id, into: cell[index - 1].id });
-    if (ack && ack.ok) say("Contributions fusionnées : les deux textes sont gardés.");
+    if (ack && ack.ok) say(t("Contributions fusionnées : les deux textes sont gardés."));
     return;
   }
   const ack = await gridCommand("grid_reorder", { id, position: index + step });
-  if (ack && ack.ok) say("Contribution déplacée.");
+  if (ack && ack.ok) say(t("Contribution déplacée."));
 }
 
 async function moveRow(id, step) {
@@ -1108,7 +1220,7 @@ async function moveRow(id, step) {
   if (!row) return;
   const index = rowsOf(state, row.phase, row.table).findIndex((known) => known.id === id);
   const ack = await gridCommand("grid_row_reorder", { row: id, position: index + step });
-  if (ack && ack.ok) say("Ligne déplacée.");
+  if (ack && ack.ok) say(t("Ligne déplacée."));
 }
 
 function tagSelect(item) {
@@ -1119,7 +1231,7 @@ function tagSelect(item) {
   select.disabled = Boolean(state.closed);
   select.dataset.gridAct = "tag";
   select.dataset.target = item.id;
-  return labelled("Effet sur…", select);
+  return labelled(t("Effet sur…"), select);
 }
 
 let importOpen = false; // the folded list of notes stays open across redraws once opened
@@ -1133,16 +1245,20 @@ function importBox(phase) {
   const round = phaseById(state, state.in_view);
   const themes = (state.themes || []).filter((theme) => theme.phase === state.in_view);
   const notes = notesInView(state);
-  const from = round && round.kind === "notes" ? ` de l'étape « ${round.title} »` : "";
-  box.append(el("summary", "grid-import-summary", `Reprendre des post-its${from} dans la grille (${notes.length + themes.length})`));
+  const n = notes.length + themes.length;
+  const summary =
+    round && round.kind === "notes"
+      ? t("Reprendre des post-its de l'étape « {title} » dans la grille ({n})", { title: round.title, n })
+      : t("Reprendre des post-its dans la grille ({n})", { n });
+  box.append(el("summary", "grid-import-summary", summary));
   if (!notes.length && !themes.length) {
-    box.append(el("p", "muted", "Aucun post-it à reprendre dans la grille."));
+    box.append(el("p", "muted", t("Aucun post-it à reprendre dans la grille.")));
     return box;
   }
-  box.append(el("p", "hint", "« Vers la grille » recopie le texte dans la case choisie ; le post-it reste où il est."));
+  box.append(el("p", "hint", t("« Vers la grille » recopie le texte dans la case choisie ; le post-it reste où il est.")));
   const list = el("ul", "grid-import-list");
   const targets = rowTargets(phase);
-  for (const theme of themes) list.append(importItem(`theme:${theme.id}`, `Thème : ${theme.title}`, targets));
+  for (const theme of themes) list.append(importItem(`theme:${theme.id}`, t("Thème : {title}", { title: theme.title }), targets));
   for (const note of notes) list.append(importItem(`note:${note.id}`, note.text, targets));
   box.append(list);
   return box;
@@ -1153,7 +1269,7 @@ function rowTargets(phase) {
   const grids = gridsOf(state, phase.id);
   const named = (grid, text) => (grid.name ? `${grid.name} — ${text}` : text);
   const rows = grids.flatMap((grid) => grid.rows.map((row) => ({ id: `row:${row.id}`, title: named(grid, rowLabel(state, row.id)) })));
-  const fresh = grids.map((grid) => ({ id: `new:${grid.id || ""}`, title: named(grid, "Nouvelle ligne") }));
+  const fresh = grids.map((grid) => ({ id: `new:${grid.id || ""}`, title: named(grid, t("Nouvelle ligne")) }));
   return [...rows, ...fresh];
 }
 
@@ -1161,10 +1277,10 @@ function importItem(key, text, targets) {
   const item = el("li", "grid-import-item");
   item.dataset.item = key;
   item.append(el("p", "console-note-text", text));
-  const where = choiceSelect(`grid:import-row:${key}`, "Vers la grille", targets);
+  const where = choiceSelect(`grid:import-row:${key}`, t("Vers la grille"), targets);
   const columns = COLUMNS.filter((column) => gridColumns(gridPhase(state)).includes(column));
-  const column = choiceSelect(`grid:import-column:${key}`, "Colonne", columns.map((known) => ({ id: known.key, title: known.title })));
-  const send = withTarget(actionButton("Ajouter à la grille", "button-secondary", `grid:import:${key}`, "import"), key);
+  const column = choiceSelect(`grid:import-column:${key}`, t("Colonne"), columns.map((known) => ({ id: known.key, title: known.title })));
+  const send = withTarget(actionButton(t("Ajouter à la grille"), "button-secondary", `grid:import:${key}`, "import"), key);
   const tools = el("div", "grid-import-tools");
   tools.append(where, column, send);
   item.append(tools);
@@ -1207,8 +1323,8 @@ const gridActions = {
     gridConflicts.delete(name.replace(/^edit:/, ""));
     closeGridForm(name);
   },
-  "view-whole": () => projectGrid((state.grid_view || {}).table || null, null, "Toute la grille est projetée."),
-  "project-row": (id) => projectGrid((state.grid_view || {}).table || null, id, "Ligne projetée au tableau."),
+  "view-whole": () => projectGrid((state.grid_view || {}).table || null, null, t("Toute la grille est projetée.")),
+  "project-row": (id) => projectGrid((state.grid_view || {}).table || null, id, t("Ligne projetée au tableau.")),
   import: (key) => importInto(key),
   up: (id) => moveContribution(id, -1),
   down: (id) => moveContribution(id, 1),
@@ -1230,19 +1346,19 @@ async function projectGrid(table, row, said) {
 const gridSubmits = {
   async "add-table"(text) {
     const ack = await gridCommand("table_add", { name: text });
-    if (ack && ack.ok) say(`Table « ${text} » ajoutée.`);
+    if (ack && ack.ok) say(t("Table « {name} » ajoutée.", { name: text }));
     return ack;
   },
   async rename(text, id) {
     const ack = await gridCommand("table_rename", { table_id: id, name: text });
-    if (ack && ack.ok) say(`Table renommée : « ${text} ».`);
+    if (ack && ack.ok) say(t("Table renommée : « {name} ».", { name: text }));
     return ack;
   },
   async "new-row"(text, id) {
     const payload = { row: null, column: "situation", text, id: newId(), phase: state.phase };
     if (id) payload.group = id;
     const ack = await gridCommand("grid_set", payload);
-    if (ack && ack.ok) say("Situation ajoutée à la grille.");
+    if (ack && ack.ok) say(t("Situation ajoutée à la grille."));
     return ack;
   },
   async edit(text, id) {
@@ -1250,10 +1366,10 @@ const gridSubmits = {
     const ack = await gridCommand("grid_edit", { id, text, version });
     if (ack && ack.ok) {
       gridConflicts.delete(id);
-      say("Texte modifié.");
+      say(t("Texte modifié."));
     } else if (ack && ack.error.code === "edit_conflict") {
       // Someone changed it meanwhile: say so, show the newer text, and keep the field open on it.
-      gridConflicts.set(id, ack.error.message);
+      gridConflicts.set(id, errorText(ack.error));
       const item = state.grid.contributions.find((known) => known.id === id);
       if (item) gridOpen.set(`edit:${id}`, item.version);
       renderGridPanel();
@@ -1272,7 +1388,7 @@ async function onGridSubmit(event) {
   if (!text) {
     input.setAttribute("aria-invalid", "true");
     input.focus();
-    return say("Écrivez quelques mots d'abord.", { error: true });
+    return say(t("Écrivez quelques mots d'abord."), { error: true });
   }
   const [kind, id = ""] = name.split(/:(.*)/s);
   const ack = await gridSubmits[kind](text, id);
@@ -1282,11 +1398,11 @@ async function onGridSubmit(event) {
 async function importInto(key) {
   const target = choices.get(`grid:import-row:${key}`);
   const column = choices.get(`grid:import-column:${key}`);
-  if (!target) return pickGrid(`grid:import-row:${key}`, "Choisissez une ligne, ou « Nouvelle ligne ».");
+  if (!target) return pickGrid(`grid:import-row:${key}`, t("Choisissez une ligne, ou « Nouvelle ligne »."));
   if (target.startsWith("new:") && column !== "situation") {
-    return pickGrid(`grid:import-column:${key}`, "Une nouvelle ligne commence par la colonne « Situation de travail ».");
+    return pickGrid(`grid:import-column:${key}`, t("Une nouvelle ligne commence par la colonne « Situation de travail »."));
   }
-  if (!column) return pickGrid(`grid:import-column:${key}`, "Choisissez une colonne.");
+  if (!column) return pickGrid(`grid:import-column:${key}`, t("Choisissez une colonne."));
   const [kind, id] = key.split(/:(.*)/s);
   const payload = { [kind === "theme" ? "theme_id" : "note_id"]: id, column };
   let group = null;
@@ -1303,7 +1419,7 @@ async function importInto(key) {
   if (ack && ack.ok) {
     choices.delete(`grid:import-row:${key}`);
     choices.delete(`grid:import-column:${key}`);
-    say("Recopié dans la grille.");
+    say(t("Recopié dans la grille."));
   }
   renderGridPanel();
 }
@@ -1326,11 +1442,11 @@ async function onGridChange(event) {
   if (node.tagName !== "SELECT") return;
   if (node.dataset.gridAct === "view-table") {
     const table = node.value || null;
-    return projectGrid(table, null, table ? "Cette table est projetée." : "Toutes les tables sont projetées.");
+    return projectGrid(table, null, table ? t("Cette table est projetée.") : t("Toutes les tables sont projetées."));
   }
   if (node.dataset.gridAct === "tag") {
     const ack = await gridCommand("grid_tag", { id: node.dataset.target, tag: node.value || null });
-    if (ack && ack.ok) say(node.value ? `Effet marqué : ${tagTitle(node.value)}.` : "Marque d'effet retirée.");
+    if (ack && ack.ok) say(node.value ? t("Effet marqué : {tag}.", { tag: tagTitle(node.value) }) : t("Marque d'effet retirée."));
     return renderGridPanel();
   }
   choices.set(node.dataset.focus, node.value);
@@ -1402,8 +1518,9 @@ const handlers = {
     state.volunteers = volunteers;
     renderVolunteers();
   },
-  presence({ participants }) {
+  presence({ participants, writers }) {
     state.participants = participants;
+    if (writers) state.writers = writers;
     renderParticipants();
   },
   themes_changed(data) {
@@ -1520,6 +1637,7 @@ view.notes.addEventListener("click", onClick("button[data-note]", onHideClick));
 view.otherGroups.addEventListener("click", onClick("button[data-note]", onHideClick));
 view.timer.closest("section").addEventListener("click", onClick("button[data-timer]", setTimer));
 view.blank.addEventListener("click", toggleBlank);
+view.shortcutsOpen.addEventListener("click", toggleHelp); // the dialog gives the focus back on closing
 document.addEventListener("keydown", onShortcut);
 view.prev.addEventListener("click", onClick("button", () => stepBy(-1)));
 view.next.addEventListener("click", onClick("button", () => stepBy(1)));

@@ -14,16 +14,17 @@ import {
   phaseKind,
   rankingItems,
 } from "./priorities.js";
-import { byId, el, plural } from "./ui.js";
+import { byId, el } from "./ui.js";
+import { t, tn } from "./i18n.js";
 import { newId } from "./outbox.js";
 
 const CONFIRM_MS = 4000;
 
 const ACTION_FIELDS = [
-  { key: "what", label: "Action à mener", max: 500 },
-  { key: "owner", label: "Porté par (fonction ou groupe)", max: 120 },
-  { key: "due", label: "Échéance", max: 120 },
-  { key: "indicator", label: "Indicateur de suivi", max: 500 },
+  { key: "what", label: t("Action à mener"), max: 500 },
+  { key: "owner", label: t("Porté par (fonction ou groupe)"), max: 120 },
+  { key: "due", label: t("Échéance"), max: 120 },
+  { key: "indicator", label: t("Indicateur de suivi"), max: 500 },
 ];
 const ACTION_KEYS = ACTION_FIELDS.map((field) => field.key);
 const FIELD_LABELS = Object.fromEntries(ACTION_FIELDS.map((field) => [field.key, field.label]));
@@ -71,7 +72,8 @@ export function initPlan(helpers) {
     const title = RECORD_TITLES[group.dataset.kind];
     group.querySelector("[data-record-title]").textContent = title;
     // Three "Ajouter" buttons: each says, to a screen reader, which list it adds to.
-    group.querySelector(".record-add button").setAttribute("aria-label", `Ajouter aux ${title.toLowerCase()}`);
+    const label = t("Ajouter aux {list}", { list: title.toLowerCase() });
+    group.querySelector(".record-add button").setAttribute("aria-label", label);
   }
   view.planAdd.addEventListener("submit", addAction);
   for (const node of [view.planPanel, view.recordsPanel, view.reviewList]) {
@@ -186,10 +188,10 @@ function armOrConfirm(key) {
 
 function deleteButton(key, id, label) {
   const on = armed.has(key);
-  const text = on ? "Confirmer la suppression" : "Supprimer";
+  const text = on ? t("Confirmer la suppression") : t("Supprimer");
   const node = button(text, "button-quiet", "delete", id, `${key}:delete`);
   node.classList.toggle("is-armed", on);
-  node.setAttribute("aria-label", `${text} : ${label}`);
+  node.setAttribute("aria-label", t("{action} : {text}", { action: text, text: label }));
   return node;
 }
 
@@ -203,24 +205,23 @@ function renderFollowup(shown) {
 function followupParts(followup) {
   if (!followup) {
     const how = el("p", "hint");
-    const start = el("a", "", "la page d'ouverture des séances");
+    const start = el("a", "", t("la page d'ouverture des séances"));
     start.href = "/animer";
-    how.append(
-      "Pour reprendre le plan d'action d'une séance précédente, ouvrez la suivante depuis ",
-      start,
-      " en choisissant la séance à laquelle elle fait suite. Vous pouvez aussi noter ici, dans le" +
-        " plan d'action, les actions déjà engagées.",
-    );
-    const none = "Cette séance ne fait suite à aucune autre : il n'y a ni priorités ni actions à reprendre.";
+    // The link sits in the middle of the sentence: the sentence is translated whole, around it.
+    const [before, after = ""] = t(
+      "Pour reprendre le plan d'action d'une séance précédente, ouvrez la suivante depuis {link} en choisissant la séance à laquelle elle fait suite. Vous pouvez aussi noter ici, dans le plan d'action, les actions déjà engagées.",
+    ).split("{link}");
+    how.append(before, start, after);
+    const none = t("Cette séance ne fait suite à aucune autre : il n'y a ni priorités ni actions à reprendre.");
     return [el("p", "notice followup-none", none), how];
   }
   const from = el("p", "followup-from");
-  from.append(el("strong", "", "Cette séance fait suite à : "), el("span", "", followup.followed));
-  const parts = [from, el("h3", "small-title", "Priorités restées ouvertes")];
+  from.append(el("strong", "", t("Cette séance fait suite à : ")), el("span", "", followup.followed));
+  const parts = [from, el("h3", "small-title", t("Priorités restées ouvertes"))];
   const priorities = followup.priorities || [];
-  if (!priorities.length) parts.push(el("p", "muted", "Aucune priorité n'était restée ouverte."));
+  if (!priorities.length) parts.push(el("p", "muted", t("Aucune priorité n'était restée ouverte.")));
   else parts.push(priorityList(priorities));
-  const carried = "Les actions non réalisées sont reprises dans le plan d'action ci-dessous : mettez à jour leur statut avec le groupe.";
+  const carried = t("Les actions non réalisées sont reprises dans le plan d'action ci-dessous : mettez à jour leur statut avec le groupe.");
   parts.push(el("p", "hint", carried));
   return parts;
 }
@@ -246,8 +247,8 @@ function renderActions(shown) {
   view.planCount.textContent = `(${actions.length})`;
   view.planEmpty.hidden = actions.length > 0;
   view.planEmpty.textContent = closed
-    ? "Le plan d'action est vide."
-    : "Aucune action pour l'instant : ajoutez la première ci-dessous.";
+    ? t("Le plan d'action est vide.")
+    : t("Aucune action pour l'instant : ajoutez la première ci-dessous.");
   // Once closed nothing can be written: the plan stays readable, its forms go.
   view.planAdd.hidden = Boolean(closed);
   view.planHint.hidden = Boolean(closed);
@@ -266,11 +267,11 @@ function actionItem(action) {
   item.append(el("p", "plan-what", action.what));
   const facts = el("dl", "plan-facts");
   const fact = (label, value) => value && facts.append(el("dt", "", label), el("dd", "", value));
-  fact("Porté par", action.owner);
-  fact("Échéance", action.due);
-  fact("Indicateur de suivi", action.indicator);
+  fact(t("Porté par"), action.owner);
+  fact(t("Échéance"), action.due);
+  fact(t("Indicateur de suivi"), action.indicator);
   item.append(facts);
-  if (action.origin) item.append(el("p", "plan-origin", `depuis : ${action.origin}`));
+  if (action.origin) item.append(el("p", "plan-origin", t("depuis : {origin}", { origin: action.origin })));
   item.append(actionTools(action, key));
   return item;
 }
@@ -278,7 +279,7 @@ function actionItem(action) {
 function actionTools(action, key) {
   const tools = el("div", "plan-tools");
   if (state().closed) {
-    tools.append(el("p", "plan-status-text", `Statut : ${STATUS_LABELS[action.status] || action.status}`));
+    tools.append(el("p", "plan-status-text", t("Statut : {status}", { status: STATUS_LABELS[action.status] || action.status })));
     return tools;
   }
   const select = focusable(el("select", "select plan-status"), `${key}:status`);
@@ -286,12 +287,12 @@ function actionTools(action, key) {
   select.dataset.target = action.id;
   for (const [code, label] of Object.entries(STATUS_LABELS)) select.append(new Option(label, code));
   select.value = wanted.get(action.id) || action.status;
-  const caption = el("label", "label-inline", "Statut");
+  const caption = el("label", "label-inline", t("Statut"));
   caption.htmlFor = select.id;
   const status = el("div", "plan-status-field");
   status.append(caption, select);
-  const modify = button("Modifier", "button-quiet", "edit-action", action.id);
-  modify.setAttribute("aria-label", `Modifier : ${action.what}`);
+  const modify = button(t("Modifier"), "button-quiet", "edit-action", action.id);
+  modify.setAttribute("aria-label", t("Modifier : {text}", { text: action.what }));
   tools.append(status, modify, deleteButton(key, action.id, action.what));
   return tools;
 }
@@ -300,18 +301,18 @@ function actionForm(action) {
   const form = el("form", "plan-form plan-edit");
   form.noValidate = true;
   form.dataset.target = action.id;
-  form.setAttribute("aria-label", `Modifier l'action : ${action.what}`);
+  form.setAttribute("aria-label", t("Modifier l'action : {text}", { text: action.what }));
   for (const field of ACTION_FIELDS) {
     const wrap = textField(`action:${action.id}:${field.key}`, action[field.key] || "", field);
     wrap.querySelector("input, textarea").dataset.field = field.key;
-    if (field.key === "owner") wrap.append(el("p", "hint", "Une fonction ou un groupe, jamais une personne."));
+    if (field.key === "owner") wrap.append(el("p", "hint", t("Une fonction ou un groupe, jamais une personne.")));
     if (field.max > 120) wrap.classList.add("plan-field-wide");
     form.append(wrap);
   }
   const buttons = el("div", "inline-buttons");
   buttons.append(
-    submitButton("Enregistrer l'action", `action:${action.id}:save`),
-    button("Annuler", "button-quiet", "cancel-action", action.id, `action:${action.id}:cancel`),
+    submitButton(t("Enregistrer l'action"), `action:${action.id}:save`),
+    button(t("Annuler"), "button-quiet", "cancel-action", action.id, `action:${action.id}:cancel`),
   );
   form.append(buttons);
   return form;
@@ -324,7 +325,7 @@ function actionFields(form) {
   return { inputs, values };
 }
 
-const REQUIRED = "Indiquez l'action et la fonction ou le groupe qui la porte.";
+const REQUIRED = t("Indiquez l'action et la fonction ou le groupe qui la porte.");
 
 async function addAction(event) {
   event.preventDefault();
@@ -334,7 +335,7 @@ async function addAction(event) {
   if (!ack || !ack.ok) return;
   clearForm(view.planAdd);
   inputs[0].focus(); // ready for the next one
-  deps.say(`Action ajoutée au plan, portée par ${values.owner}.`);
+  deps.say(t("Action ajoutée au plan, portée par {owner}.", { owner: values.owner }));
 }
 
 async function saveActionEdit(event) {
@@ -348,7 +349,7 @@ async function saveActionEdit(event) {
   if (!ack || !ack.ok) return;
   stopEditing(`action:${id}`, ACTION_KEYS);
   deps.focusSoon(`edit-action:${id}`);
-  deps.say("Action modifiée.");
+  deps.say(t("Action modifiée."));
   renderPlan();
 }
 
@@ -372,7 +373,7 @@ async function sendStatus(id) {
   if (ack === null) return void setTimeout(() => sendStatus(id), RETRY_MS); // another command first
   if (ack.ok && wanted.get(id) !== status) return sendStatus(id); // changed again meanwhile
   wanted.delete(id);
-  if (ack.ok) deps.say(`Statut de l'action : ${STATUS_LABELS[status]}.`);
+  if (ack.ok) deps.say(t("Statut de l'action : {status}.", { status: STATUS_LABELS[status] }));
   else renderPlan(); // refused: the select goes back to the plan's value
 }
 
@@ -396,7 +397,7 @@ function renderRecords(shown) {
       continue;
     }
     const mine = records.filter((record) => record.kind === group.dataset.kind);
-    const items = mine.length ? mine.map(recordItem) : [el("li", "muted record-none", "Rien pour l'instant.")];
+    const items = mine.length ? mine.map(recordItem) : [el("li", "muted record-none", t("Rien pour l'instant."))];
     deps.redraw(list, () => list.replaceChildren(...items));
   }
 }
@@ -411,18 +412,18 @@ function recordItem(record) {
     form.dataset.target = record.id;
     const buttons = el("div", "inline-buttons");
     buttons.append(
-      submitButton("Enregistrer", `${key}:save`),
-      button("Annuler", "button-quiet", "cancel-record", record.id, `${key}:cancel`),
+      submitButton(t("Enregistrer"), `${key}:save`),
+      button(t("Annuler"), "button-quiet", "cancel-record", record.id, `${key}:cancel`),
     );
-    form.append(textField(`${key}:text`, record.text, { label: "Nouvelle formulation" }), buttons);
+    form.append(textField(`${key}:text`, record.text, { label: t("Nouvelle formulation") }), buttons);
     item.append(form);
     return item;
   }
   item.append(el("p", "record-text", record.text));
   if (state().closed) return item;
   const tools = el("div", "record-tools");
-  const edit = button("Reformuler", "button-quiet", "edit-record", record.id);
-  edit.setAttribute("aria-label", `Reformuler : ${record.text}`);
+  const edit = button(t("Reformuler"), "button-quiet", "edit-record", record.id);
+  edit.setAttribute("aria-label", t("Reformuler : {text}", { text: record.text }));
   tools.append(edit, deleteButton(key, record.id, record.text));
   item.append(tools);
   return item;
@@ -437,23 +438,23 @@ function onRecordSubmit(event) {
 async function addRecord(form) {
   const input = form.querySelector("input");
   const kind = form.closest(".record-group").dataset.kind;
-  if (!filled([input], "Écrivez quelques mots d'abord.")) return;
+  if (!filled([input], t("Écrivez quelques mots d'abord."))) return;
   const ack = await deps.ask("record_save", { id: newId(), kind, text: input.value.trim() });
   if (!ack || !ack.ok) return;
   clearForm(form);
   input.focus();
-  deps.say(`Ajouté aux « ${RECORD_TITLES[kind].toLowerCase()} ».`);
+  deps.say(t("Ajouté aux « {list} ».", { list: RECORD_TITLES[kind].toLowerCase() }));
 }
 
 async function saveRecordEdit(form) {
   const id = form.dataset.target;
   const input = form.querySelector("input, textarea");
-  if (!filled([input], "Le texte ne peut pas être vide.")) return;
+  if (!filled([input], t("Le texte ne peut pas être vide."))) return;
   const ack = await deps.ask("record_save", { id, text: input.value.trim() });
   if (!ack || !ack.ok) return;
   stopEditing(`record:${id}`, ["text"]);
   deps.focusSoon(`edit-record:${id}`);
-  deps.say("Texte reformulé.");
+  deps.say(t("Texte reformulé."));
   renderPlan();
 }
 
@@ -474,7 +475,7 @@ const listActions = {
     const ack = await deps.ask(isAction ? "action_delete" : "record_delete", { id });
     if (!ack || !ack.ok) return renderPlan();
     form.querySelector("input, textarea").focus();
-    deps.say(isAction ? "Action retirée du plan." : "Texte retiré du compte-rendu.");
+    deps.say(isAction ? t("Action retirée du plan.") : t("Texte retiré du compte-rendu."));
   },
 };
 
@@ -552,35 +553,41 @@ function renderReview() {
 
 function reviewSummary(open, keptCount) {
   if (open) {
-    const count = plural(open, "texte à relire", "textes à relire");
-    return `${count}. Vous pouvez aussi clore sans les reformuler : ils iront tels quels dans le compte-rendu.`;
+    return tn(
+      open,
+      "{n} texte à relire. Vous pouvez aussi clore sans le reformuler : il ira tel quel dans le compte-rendu.",
+      "{n} textes à relire. Vous pouvez aussi clore sans les reformuler : ils iront tels quels dans le compte-rendu.",
+    );
   }
   if (keptCount) {
-    const count = plural(keptCount, "texte gardé tel quel", "textes gardés tels quels");
-    return `Relecture terminée : ${count}, les autres sont reformulés.`;
+    return tn(
+      keptCount,
+      "Relecture terminée : {n} texte gardé tel quel, les autres sont reformulés.",
+      "Relecture terminée : {n} textes gardés tels quels, les autres sont reformulés.",
+    );
   }
-  return "Rien à reformuler : aucun texte du compte-rendu ne nomme une personne ni ne désigne quelqu'un par sa fonction.";
+  return t("Rien à reformuler : aucun texte du compte-rendu ne nomme une personne ni ne désigne quelqu'un par sa fonction.");
 }
 
 /** Where the flagged text lives, in the console's words. */
 function reviewPlace(item) {
   switch (item.kind) {
     case "note":
-      return "Post-it";
+      return t("Post-it");
     case "theme":
-      return "Titre de thème";
+      return t("Titre de thème");
     case "contribution":
-      return "Grille d'analyse";
+      return t("Grille d'analyse");
     case "action":
-      return `Plan d'action · ${FIELD_LABELS[item.field] || item.field}`;
+      return t("Plan d'action · {field}", { field: FIELD_LABELS[item.field] || item.field });
     case "record": {
       const record = (state().records || []).find((known) => known.id === item.id);
-      return record ? RECORD_TITLES[record.kind] : "Pour le compte-rendu";
+      return record ? RECORD_TITLES[record.kind] : t("Pour le compte-rendu");
     }
     case "decision":
-      return item.field === "reason" ? "Raison donnée aux équipes" : "Décision du COPIL";
+      return item.field === "reason" ? t("Raison donnée aux équipes") : t("Décision du COPIL");
     default:
-      return "Texte";
+      return t("Texte");
   }
 }
 
@@ -600,10 +607,10 @@ function reviewItem(item) {
   node.dataset.id = key;
   node.append(el("p", "review-place", reviewPlace(item)));
   const priority = item.kind === "decision" ? rankedText(item) : "";
-  if (priority) node.append(el("p", "review-about", `Sur la priorité « ${priority} »`));
+  if (priority) node.append(el("p", "review-about", t("Sur la priorité « {text} »", { text: priority })));
   node.append(el("p", "review-text", item.text));
   const reasons = el("ul", "review-reasons");
-  reasons.setAttribute("aria-label", "Pourquoi le relire");
+  reasons.setAttribute("aria-label", t("Pourquoi le relire"));
   reasons.append(...(item.reasons || []).map((reason) => el("li", "", reason)));
   const form = el("form", "review-form");
   form.noValidate = true;
@@ -611,10 +618,10 @@ function reviewItem(item) {
   const long = !["theme", "action"].includes(item.kind) || ["what", "indicator"].includes(item.field);
   const max = long ? 500 : 120;
   const buttons = el("div", "inline-buttons");
-  const keep = button("Garder tel quel", "button-quiet", "keep", key, `${key}:keep`);
-  keep.setAttribute("aria-label", `Garder tel quel : ${item.text}`);
-  buttons.append(submitButton("Reformuler", `${key}:save`), keep);
-  form.append(textField(`${key}:text`, item.text, { label: "Nouvelle formulation", max, long }), buttons);
+  const keep = button(t("Garder tel quel"), "button-quiet", "keep", key, `${key}:keep`);
+  keep.setAttribute("aria-label", t("Garder tel quel : {text}", { text: item.text }));
+  buttons.append(submitButton(t("Reformuler"), `${key}:save`), keep);
+  form.append(textField(`${key}:text`, item.text, { label: t("Nouvelle formulation"), max, long }), buttons);
   node.append(reasons, form);
   return node;
 }
@@ -648,11 +655,11 @@ async function reword(event) {
   const index = openItems().findIndex((known) => reviewKey(known) === key);
   const item = openItems()[index];
   const input = form.querySelector("input, textarea");
-  if (!item || !filled([input], "Le texte ne peut pas être vide.")) return;
+  if (!item || !filled([input], t("Le texte ne peut pas être vide."))) return;
   const text = input.value.trim();
   if (text === item.text) {
     input.focus();
-    return deps.say("Le texte n'a pas changé : reformulez-le, ou gardez-le tel quel.", { error: true });
+    return deps.say(t("Le texte n'a pas changé : reformulez-le, ou gardez-le tel quel."), { error: true });
   }
   const [name, payload] = rewordCommand(item, text);
   const ack = await deps.ask(name, payload);
@@ -660,7 +667,7 @@ async function reword(event) {
   if (ack.ok) {
     deps.drafts.delete(`${key}:text`);
     if (name === "decision_set") applyDecision(state(), payload); // as saveDecision does
-    deps.say("Texte reformulé : le compte-rendu reprendra la nouvelle formulation.");
+    deps.say(t("Texte reformulé : le compte-rendu reprendra la nouvelle formulation."));
   }
   // Fetched again after every attempt: a refused edit may have met a newer text.
   if (await fetchReview()) renderReview();
@@ -674,7 +681,7 @@ function onReviewClick(event) {
   kept.add(node.dataset.target);
   deps.drafts.delete(`${node.dataset.target}:text`);
   renderReview();
-  deps.say("Texte gardé tel quel.");
+  deps.say(t("Texte gardé tel quel."));
   focusReviewAt(index);
 }
 
@@ -698,7 +705,7 @@ async function closeSession() {
   state().closed = true;
   review = null;
   deps.render();
-  deps.say("Séance close : plus personne ne peut écrire ni voter. Le compte-rendu est prêt. Merci !");
+  deps.say(t("Séance close : plus personne ne peut écrire ni voter. Le compte-rendu est prêt. Merci !"));
   view.minutesTitle.focus();
 }
 
@@ -706,14 +713,14 @@ function renderMinutes() {
   const published = Boolean(state().published);
   view.minutesState.classList.toggle("is-published", published);
   view.minutesState.textContent = published
-    ? "Publié : les participants le trouvent sur leur téléphone et au tableau, sans code d'animation."
-    : "Pas encore publié : seule l'animation peut le lire.";
+    ? t("Publié : les participants le trouvent sur leur téléphone et au tableau, sans code d'animation.")
+    : t("Pas encore publié : seule l'animation peut le lire.");
   // The printable page's full address, to send by e-mail to those who were not there.
   view.minutesPublic.hidden = !published;
   const address = new URL(state().minutes_url || view.minutesOpen.getAttribute("href"), location.origin).href;
   view.minutesPublicLink.href = address;
   view.minutesPublicLink.textContent = address;
-  view.minutesPublish.textContent = published ? "Retirer la publication" : "Publier pour les participants";
+  view.minutesPublish.textContent = published ? t("Retirer la publication") : t("Publier pour les participants");
   view.minutesPublish.className = `button ${published ? "button-quiet" : "button-primary"}`;
 }
 
@@ -725,8 +732,8 @@ async function togglePublished() {
   renderMinutes();
   deps.say(
     published
-      ? "Compte-rendu publié pour les participants."
-      : "Publication retirée : seule l'animation peut lire le compte-rendu.",
+      ? t("Compte-rendu publié pour les participants.")
+      : t("Publication retirée : seule l'animation peut lire le compte-rendu."),
   );
 }
 

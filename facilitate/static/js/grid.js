@@ -1,22 +1,23 @@
 // The analysis grid ("grille d'analyse") as every screen reads it: its columns, its tables, its
 // rows and their contributions, and how the updates of the protocol change them. A cell is a
 // list: every contribution is kept, none overwrites another.
+import { t } from "./i18n.js";
 import { currentPhase, el, phaseById } from "./ui.js";
 
 /** The six fixed columns, in the order the room reads them. */
 export const COLUMNS = [
-  { key: "situation", title: "Situation de travail" },
-  { key: "contraintes", title: "Contraintes" },
-  { key: "ressources", title: "Ressources" },
-  { key: "causes", title: "Causes" },
-  { key: "effets", title: "Effets" },
-  { key: "pistes_action", title: "Pistes d'action" },
+  { key: "situation", title: t("Situation de travail") },
+  { key: "contraintes", title: t("Contraintes") },
+  { key: "ressources", title: t("Ressources") },
+  { key: "causes", title: t("Causes") },
+  { key: "effets", title: t("Effets") },
+  { key: "pistes_action", title: t("Pistes d'action") },
 ];
 
 export const TAGS = [
-  { key: "sante", title: "Santé" },
-  { key: "collectif", title: "Collectif" },
-  { key: "performance", title: "Performance" },
+  { key: "sante", title: t("Santé") },
+  { key: "collectif", title: t("Collectif") },
+  { key: "performance", title: t("Performance") },
 ];
 
 const TITLES = new Map(COLUMNS.map((column) => [column.key, column.title]));
@@ -57,7 +58,7 @@ export function cellOf(state, rowId, column) {
 /** "Les repas · Les nuits": what names a row, its situation texts. */
 export function rowLabel(state, rowId) {
   const texts = cellOf(state, rowId, "situation").map((item) => item.text);
-  return texts.join(" · ") || "Situation sans texte";
+  return texts.join(" · ") || t("Situation sans texte");
 }
 
 /**

@@ -1,6 +1,7 @@
 // One live connection to a session: join, keep the state in step with the server's `rev`,
 // and join again after every reconnection. The protocol is described in docs/protocol.md.
 import { io } from "../vendor/socket.io-4.8.4.esm.min.js";
+import { errorText, t } from "./i18n.js";
 
 const ACK_TIMEOUT_MS = 8000;
 const PRESENCE_STALE_MS = 75000; // a server process silent this long has stopped
@@ -63,8 +64,10 @@ const BATCH_CHANGES = {
   records_changed: "records_changed",
 };
 
-export const OFFLINE = failure("offline", "Pas de connexion pour l'instant. Réessayez dans un instant.");
-export const TIMEOUT = failure("timeout", "Le serveur n'a pas répondu à temps. Réessayez dans un instant.");
+// Said in the page's language already: these codes are the page's own, not the server's, so
+// errorText() gives their message back as it is.
+export const OFFLINE = failure("offline", t("Pas de connexion pour l'instant. Réessayez dans un instant."));
+export const TIMEOUT = failure("timeout", t("Le serveur n'a pas répondu à temps. Réessayez dans un instant."));
 
 function failure(code, message) {
   return { ok: false, error: { code, message } };
@@ -74,7 +77,7 @@ function failure(code, message) {
 function normalise(ack) {
   if (ack && ack.ok === true) return ack;
   const error = (ack && ack.error) || {};
-  return failure(error.code || "server_error", error.message || "Le serveur a refusé la demande.");
+  return failure(error.code || "server_error", error.message || t("Le serveur a refusé la demande."));
 }
 
 /**
@@ -161,7 +164,7 @@ export function connectLive({
     } else if (FATAL_JOIN_ERRORS.has(ack.error.code)) {
       stopped = true;
       socket.disconnect();
-      onStatus("error", ack.error.message);
+      onStatus("error", errorText(ack.error));
     } else {
       retryLater(join, mine);
     }
@@ -263,15 +266,23 @@ export function connectLive({
   for (const name of updates) socket.on(name, (data) => data && receive(name, data));
   // Presence carries no rev: each server process counts its own phones and says it again every
   // half minute; the page adds up the counts heard lately.
+  // `writers` (phase id -> how many phones wrote there) is added up the same way.
   socket.on("presence", (data) => {
     if (!data) return;
-    presence.set(data.process || "", { count: data.participants, at: Date.now() });
+    presence.set(data.process || "", { count: data.participants, writers: data.writers, at: Date.now() });
     let participants = 0;
-    for (const [process, { count, at }] of presence) {
-      if (Date.now() - at > PRESENCE_STALE_MS) presence.delete(process);
-      else participants += count;
+    let writers;
+    for (const [process, heard] of presence) {
+      if (Date.now() - heard.at > PRESENCE_STALE_MS) {
+        presence.delete(process);
+        continue;
+      }
+      participants += heard.count;
+      if (!heard.writers) continue;
+      writers = writers || {};
+      for (const [phase, n] of Object.entries(heard.writers)) writers[phase] = (writers[phase] || 0) + n;
     }
-    onEvent("presence", { participants });
+    onEvent("presence", writers ? { participants, writers } : { participants });
   });
 
   onStatus("connecting");

@@ -1,7 +1,8 @@
 // The phone's own notes, kept in localStorage so that none is lost to a dead spot or a reload.
-// A note is {id, text, phase, lane, secret, status} with status "pending", "sent", "failed"
-// (plus `message`), "hidden" (removed from the board by the facilitator) or "withdrawn" (taken
-// back from this phone). Newest first. `secret` is drawn for this note alone: the server keeps
+// A note is {id, text, phase, lane, secret, status} with status "pending" (waiting to be sent),
+// "retrying" (a try reached the server and failed: tried again), "sent", "failed" (refused for
+// good, plus `error` {code, message} and `message`), "hidden" (removed from the board by the
+// facilitator) or "withdrawn" (taken back from this phone). Newest first. `secret` is drawn for this note alone: the server keeps
 // only its hash, and it is this phone's proof when it takes the note back.
 // `phase` and `lane` are where the note was written: a resend after a dead spot, maybe in a later
 // step, still lands in its own round and column. Notes stored by an older page have neither.
@@ -31,7 +32,8 @@ export function createOutbox(code) {
     all,
     add,
     update,
-    pending: () => all().filter((note) => note.status === "pending"),
+    // Still to send: waiting, or failed once and tried again.
+    pending: () => all().filter((note) => note.status === "pending" || note.status === "retrying"),
     find: (id) => all().find((note) => note.id === id) || null,
   };
 }

@@ -3,10 +3,11 @@
 // keep every note in an outbox (localStorage) until the server has acknowledged it, so a dead
 // spot loses nothing. In the follow-up, action plan and recap steps it shows, read only, what
 // the room decided; once the minutes are published, a link to read them.
+import { errorText, t, tn } from "./i18n.js";
 import { connectLive } from "./live.js";
 import { createOutbox, newId } from "./outbox.js";
 import { FEW_VOTERS_TEXT, applyReveal, itemKey, itemRef, rankingItems, rankingOf, votersText } from "./priorities.js";
-import { byId, currentPhase, el, phaseById, plural, renderKeyed, showConnection, showPhase, showRules } from "./ui.js";
+import { byId, currentPhase, el, phaseById, renderKeyed, showConnection, showPhase, showRules } from "./ui.js";
 import { createCountdown, formatClock, timerState } from "./timer.js";
 import { applyGridAdded, applyGridChanged, applyGridReplaced, applyTables, cellOf, columnTitle, gridColumns, gridPhase, rowLabel, rowsOf, tablesOf } from "./grid.js";
 import { readJSON, readText, removeKey, writeJSON, writeText } from "./store.js";
@@ -18,6 +19,9 @@ const SAY_MS = 8000;
 const TAP_LOCK_MS = 600; // a double tap on "+" places one dot, however fast the answer comes
 // Refusals worth trying again later. Any other (text_empty, session_closed…) is final.
 const RETRYABLE = new Set(["offline", "timeout", "not_joined", "server_error", "slow_down"]);
+// Of those, the ones where nothing reached the server: the note simply waits for the
+// connection. The others are a try that failed: the note says so, and is tried again.
+const NOT_TRIED = new Set(["offline", "not_joined"]);
 
 const app = byId("app");
 const code = app.dataset.code.toUpperCase();
@@ -98,19 +102,22 @@ const view = {
   gridCellList: byId("grid-cell-list"),
 };
 
+// Each note's state in words (the colour of its edge only repeats them). "Envoyé ✓" and
+// "En attente d'envoi…" are what the browser tests look for.
 const STATUS_TEXT = {
-  pending: "En attente d'envoi…",
-  sent: "Envoyé ✓",
-  hidden: "Retiré du tableau par l'animation",
-  withdrawn: "Retiré par vous : il n'apparaît plus nulle part",
+  pending: t("En attente d'envoi…"),
+  retrying: t("Échec, nouvel essai…"),
+  sent: t("Envoyé ✓"),
+  hidden: t("Retiré du tableau par l'animation"),
+  withdrawn: t("Retiré par vous : il n'apparaît plus nulle part"),
 };
 
 // Steps whose phone feature is still to come: say plainly what happens in the room meanwhile.
 const NOW_TEXT = {
-  group: "Regardez le tableau : l'animation regroupe les idées.",
-  followup: "Regardez le tableau et écoutez : on fait le point ensemble.",
-  actions: "Le groupe construit le plan d'action ensemble, à l'oral.",
-  recap: "On relit ensemble ce que l'on retient. Merci pour votre participation !",
+  group: t("Regardez le tableau : l'animation regroupe les idées."),
+  followup: t("Regardez le tableau et écoutez : on fait le point ensemble."),
+  actions: t("Le groupe construit le plan d'action ensemble, à l'oral."),
+  recap: t("On relit ensemble ce que l'on retient. Merci pour votre participation !"),
 };
 
 let state = null;
@@ -131,7 +138,7 @@ const countdown = createCountdown(renderTimer);
 // --- Session and step
 
 function renderSession() {
-  view.title.textContent = state.title || "Séance";
+  view.title.textContent = state.title || t("Séance");
   showPhase(state, { step: view.step, title: view.phaseTitle, prompt: view.prompt });
   showRules(view.rules, state);
   // Once the vote is revealed its prompt ("placez vos gommettes") is over.
@@ -160,17 +167,18 @@ function renderTimer(timer) {
   view.timer.hidden = !timer.planned || !state || state.closed;
   view.timer.dataset.state = timerState(timer);
   const clock = formatClock(timer.remaining);
-  if (timer.ended) view.timer.textContent = "Temps écoulé";
-  else view.timer.textContent = `Temps restant : ${clock}${timer.running ? "" : " (en pause)"}`;
+  if (timer.ended) view.timer.textContent = t("Temps écoulé");
+  else if (timer.running) view.timer.textContent = t("Temps restant : {clock}", { clock });
+  else view.timer.textContent = t("Temps restant : {clock} (en pause)", { clock });
 }
 
 // --- The plan, the records and the minutes: read only, the console writes them
 
 // The panel's title, and another when the step already bears that title just above it.
 const PLAN_TITLES = {
-  followup: ["Où en est-on ?", "Priorités et actions"],
-  actions: ["Plan d'action", "Les actions"],
-  recap: ["Ce que nous retenons", "Pour le compte-rendu"],
+  followup: [t("Où en est-on ?"), t("Priorités et actions")],
+  actions: [t("Plan d'action"), t("Les actions")],
+  recap: [t("Ce que nous retenons"), t("Pour le compte-rendu")],
 };
 
 function renderPlan() {
@@ -183,13 +191,13 @@ function renderPlan() {
   const parts = [];
   if (kind === "followup" && state.followup) {
     const { followed, priorities = [] } = state.followup;
-    parts.push(el("p", "plan-followed", `Suite de « ${followed} »`));
-    parts.push(el("h3", "plan-subtitle", "Priorités encore ouvertes"));
-    parts.push(priorities.length ? openPriorities(priorities) : el("p", "muted", "Aucune priorité n'est restée ouverte."));
+    parts.push(el("p", "plan-followed", t("Suite de « {title} »", { title: followed })));
+    parts.push(el("h3", "plan-subtitle", t("Priorités encore ouvertes")));
+    parts.push(priorities.length ? openPriorities(priorities) : el("p", "muted", t("Aucune priorité n'est restée ouverte.")));
   }
   if (kind === "recap") parts.push(...recordGroups(state.records || [], "h3"));
   if (actions.length) {
-    if (kind !== "actions") parts.push(el("h3", "plan-subtitle", kind === "recap" ? "Plan d'action" : "Les actions"));
+    if (kind !== "actions") parts.push(el("h3", "plan-subtitle", kind === "recap" ? t("Plan d'action") : t("Les actions")));
     parts.push(actionList(actions));
   }
   if (kind === "actions") parts.push(...recordGroups(state.records || [], "h3"));
@@ -226,7 +234,7 @@ function renderWriting() {
   const late = Boolean(phase) && phase.id !== state.phase;
   view.late.hidden = !late;
   view.late.textContent = late
-    ? `L'étape a changé : vous pouvez encore envoyer ce post-it, il rejoindra l'étape « ${phase.title} ».`
+    ? t("L'étape a changé : vous pouvez encore envoyer ce post-it, il rejoindra l'étape « {title} ».", { title: phase.title })
     : "";
 }
 
@@ -259,13 +267,13 @@ function renderVolunteer() {
   const { phase } = currentPhase(state);
   view.volunteer.hidden = !phase || phase.kind !== "rapporteurs";
   view.volunteerToggle.textContent = volunteer
-    ? "Je ne suis plus volontaire"
-    : "Je me porte volontaire pour présenter le travail du groupe";
+    ? t("Je ne suis plus volontaire")
+    : t("Je me porte volontaire pour présenter le travail du groupe");
   // Stepping forward is the call to action; stepping back is the quieter choice.
   view.volunteerToggle.classList.toggle("button-primary", !volunteer);
   view.volunteerToggle.disabled = Boolean(state.closed);
   // Said in words too, also after a reload: the button's label alone is easy to misread.
-  view.volunteerStatus.textContent = volunteerError || (volunteer ? "Vous êtes volontaire ✓ Merci !" : "");
+  view.volunteerStatus.textContent = volunteerError || (volunteer ? t("Vous êtes volontaire ✓ Merci !") : "");
   view.volunteerStatus.classList.toggle("is-error", Boolean(volunteerError));
 }
 
@@ -276,7 +284,7 @@ async function toggleVolunteer() {
   const ack = await live.send("volunteer_set", { volunteer: wanted });
   volunteering = false;
   if (ack.ok) volunteer = typeof ack.volunteer === "boolean" ? ack.volunteer : wanted;
-  volunteerError = ack.ok ? "" : `Pas pris en compte : ${ack.error.message}`;
+  volunteerError = ack.ok ? "" : t("Pas pris en compte : {reason}", { reason: errorText(ack.error) });
   renderVolunteer();
 }
 
@@ -313,7 +321,7 @@ function renderVote() {
 function renderBallot() {
   const total = budget();
   const left = Math.max(0, total - myDots().length);
-  view.budget.textContent = `Il vous reste ${plural(left, "gommette", "gommettes")} sur ${total}`;
+  view.budget.textContent = tn(left, "Il vous reste {n} gommette sur {total}", "Il vous reste {n} gommettes sur {total}", { total });
   // The dots still in hand, drawn; the words above say the same for screen readers.
   view.budgetDots.replaceChildren(
     ...Array.from({ length: total }, (_, position) => el("span", position < left ? "dot" : "dot is-used")),
@@ -336,8 +344,12 @@ function orphanDots(items) {
 function renderOrphans(items) {
   const orphans = items ? orphanDots(items) : [];
   view.orphans.hidden = orphans.length === 0;
-  view.orphansText.textContent = `${plural(orphans.length, "gommette était placée", "gommettes étaient placées")} sur une idée retirée du vote.`;
-  view.orphansTake.textContent = orphans.length > 1 ? "Reprendre une de ces gommettes" : "Reprendre cette gommette";
+  view.orphansText.textContent = tn(
+    orphans.length,
+    "{n} gommette était placée sur une idée retirée du vote.",
+    "{n} gommettes étaient placées sur une idée retirée du vote.",
+  );
+  view.orphansTake.textContent = orphans.length > 1 ? t("Reprendre une de ces gommettes") : t("Reprendre cette gommette");
   const busy = orphans.some((dot) => voting.has(itemKey(dot)));
   view.orphansTake.setAttribute("aria-disabled", String(busy || Boolean(state.closed)));
 }
@@ -356,14 +368,14 @@ function ballotCard(item) {
   const card = el("li", "ballot-item");
   const text = el("p", "ballot-text");
   text.id = `ballot-text-${++cardCount}`;
-  const minus = voteButton("dot-minus", "−", "Retirer une gommette", text.id);
+  const minus = voteButton("dot-minus", "−", t("Retirer une gommette"), text.id);
   minus.dataset.action = "retract";
-  const plus = voteButton("dot-plus", "+", "Ajouter une gommette", text.id);
+  const plus = voteButton("dot-plus", "+", t("Ajouter une gommette"), text.id);
   plus.dataset.action = "cast";
   const dots = el("span", "ballot-dots");
   const row = el("div", "ballot-actions");
   row.append(minus, dots, plus);
-  if (item.theme_id) card.append(el("p", "ballot-kind", "Thème"));
+  if (item.theme_id) card.append(el("p", "ballot-kind", t("Thème")));
   card.append(text, row);
   return card;
 }
@@ -384,7 +396,7 @@ function updateCard(card, item, left) {
   card.classList.toggle("is-chosen", mine > 0);
   const dots = card.querySelector(".ballot-dots");
   dots.replaceChildren(...Array.from({ length: mine }, () => el("span", "dot")));
-  if (mine) dots.append(el("span", "visually-hidden", `Vous avez mis ${plural(mine, "gommette", "gommettes")} ici.`));
+  if (mine) dots.append(el("span", "visually-hidden", tn(mine, "Vous avez mis {n} gommette ici.", "Vous avez mis {n} gommettes ici.")));
   const busy = voting.has(item.id) || Boolean(state.closed);
   const minus = card.querySelector(".dot-minus");
   const plus = card.querySelector(".dot-plus");
@@ -424,9 +436,9 @@ async function cast(item) {
   if (ack.ok) {
     unanswered.delete(key);
     addDot(ack.phase, { id: ack.id || id, ...itemRef(item) });
-    sayVote("Gommette placée ✓");
+    sayVote(t("Gommette placée ✓"));
   } else if (RETRYABLE.has(ack.error.code)) {
-    sayVote(`${ack.error.message} Touchez à nouveau « + » : la gommette ne comptera qu'une fois.`, true);
+    sayVote(`${errorText(ack.error)} ${t("Touchez à nouveau « + » : la gommette ne comptera qu'une fois.")}`, true);
   } else {
     unanswered.delete(key);
     refused(ack);
@@ -443,9 +455,9 @@ async function retract(item) {
   const ack = await voteRequest(key, "retract", { ...itemRef(item), id: dot.id });
   if (ack.ok) {
     removeDot(ack.phase, dot.id);
-    sayVote("Gommette reprise.");
+    sayVote(t("Gommette reprise."));
   } else if (RETRYABLE.has(ack.error.code)) {
-    sayVote(`${ack.error.message} Touchez à nouveau « − » pour reprendre la gommette.`, true);
+    sayVote(`${errorText(ack.error)} ${t("Touchez à nouveau « − » pour reprendre la gommette.")}`, true);
   } else refused(ack);
   afterVote(ack);
 }
@@ -474,7 +486,7 @@ function removeDot(phase, id) {
 }
 
 function refused(ack) {
-  sayVote(ack.error.message, true);
+  sayVote(errorText(ack.error), true);
   if (ack.error.code === "session_closed") state.closed = true;
   // The ballot or the vote changed under this phone: ask for the current one.
   if (["vote_closed", "unknown_item", "no_dot_here"].includes(ack.error.code)) live.resync();
@@ -516,9 +528,12 @@ function needBallot() {
 
 // --- "Mes post-its"
 
+// A refusal for good keeps its code, so that it is said in the page's language; a note
+// stored by an older page has only the French message.
 function statusText(note) {
-  if (note.status === "failed") return `Non envoyé : ${note.message || "refusé par le serveur."}`;
-  return STATUS_TEXT[note.status] || STATUS_TEXT.pending;
+  if (note.status !== "failed") return STATUS_TEXT[note.status] || STATUS_TEXT.pending;
+  const reason = note.error ? errorText(note.error) : note.message || t("refusé par le serveur.");
+  return t("Non envoyé : {reason}", { reason });
 }
 
 // "La journée d'hier · Matin": where the note went, once the phases are known.
@@ -534,7 +549,7 @@ function noteItem(note) {
   item.append(el("p", "mine-text", note.text), el("p", "mine-status", statusText(note)));
   if (note.status === "sent" && note.secret && !state?.closed) {
     const armed = withdrawArmed === note.id;
-    const button = el("button", "button button-quiet mine-withdraw", armed ? "Confirmer le retrait" : "Retirer ce post-it");
+    const button = el("button", "button button-quiet mine-withdraw", armed ? t("Confirmer le retrait") : t("Retirer ce post-it"));
     button.type = "button";
     button.dataset.withdraw = note.id;
     item.append(button);
@@ -558,7 +573,7 @@ async function onMineClick(event) {
   const note = outbox.find(id);
   const ack = await live.send("note_withdraw", { note_id: id, secret: note.secret });
   if (ack.ok || ack.error.code === "unknown_note") outbox.update(id, { status: "withdrawn" });
-  else showError(`Post-it non retiré : ${ack.error.message}`);
+  else showError(t("Post-it non retiré : {reason}", { reason: errorText(ack.error) }));
   renderMine();
 }
 
@@ -581,12 +596,18 @@ async function deliver(note) {
   if (note.lane) payload.lane = note.lane;
   const ack = await live.send("note_add", payload);
   inFlight.delete(note.id);
+  const known = outbox.find(note.id);
+  const waiting = known && (known.status === "pending" || known.status === "retrying");
   if (ack.ok) {
-    if (outbox.find(note.id)?.status === "pending") outbox.update(note.id, { status: "sent" });
+    if (waiting) outbox.update(note.id, { status: "sent" });
   } else if (!RETRYABLE.has(ack.error.code)) {
-    outbox.update(note.id, { status: "failed", message: ack.error.message });
+    outbox.update(note.id, { status: "failed", error: ack.error, message: ack.error.message });
     restoreText(note.text);
-    showError(`Post-it non envoyé : ${ack.error.message}`);
+    showError(t("Post-it non envoyé : {reason}", { reason: errorText(ack.error) }));
+  } else if (waiting && !NOT_TRIED.has(ack.error.code) && known.status !== "retrying") {
+    // The server was reached but did not take it (no answer in time, too busy): said once.
+    outbox.update(note.id, { status: "retrying" });
+    say(t("Un post-it n'est pas parti : il est gardé ici, nouvel essai automatique."));
   }
   renderMine();
   return ack;
@@ -597,8 +618,7 @@ async function flush() {
   if (!pending.length || !live.isJoined()) return;
   const acks = await Promise.all(pending.map(deliver));
   const sent = acks.filter((ack) => ack && ack.ok).length;
-  if (sent === 1) say("Votre post-it en attente est parti ✓");
-  if (sent > 1) say(`${sent} post-its en attente sont partis ✓`);
+  if (sent) say(tn(sent, "Votre post-it en attente est parti ✓", "{n} post-its en attente sont partis ✓"));
 }
 
 async function onSubmit(event) {
@@ -607,14 +627,14 @@ async function onSubmit(event) {
   const text = view.text.value.trim();
   if (!text) {
     // A second tap right after sending finds the box already emptied: not a mistake.
-    if (Date.now() - lastSubmitAt > 2000) showError("Écrivez quelques mots avant d'envoyer.");
+    if (Date.now() - lastSubmitAt > 2000) showError(t("Écrivez quelques mots avant d'envoyer."));
     view.text.focus();
     return;
   }
   const lanes = writing.lanes || [];
   const lane = chosenLane();
   if (lanes.length && !lane) {
-    showError("Choisissez une colonne avant d'envoyer.");
+    showError(t("Choisissez une colonne avant d'envoyer."));
     view.lanes.classList.add("is-invalid"); // after showError, which clears it
     view.laneOptions.querySelector("input").focus();
     return;
@@ -627,9 +647,9 @@ async function onSubmit(event) {
   setText("");
   renderMine();
   const ack = await deliver(note);
-  if (ack && ack.ok) say("Post-it envoyé ✓");
-  else if (ack && RETRYABLE.has(ack.error.code)) {
-    say("Pas de connexion pour l'instant : votre post-it est gardé ici et partira tout seul.");
+  if (ack && ack.ok) say(t("Post-it envoyé ✓"));
+  else if (ack && NOT_TRIED.has(ack.error.code)) {
+    say(t("Pas de connexion pour l'instant : votre post-it est gardé ici et partira tout seul."));
   }
 }
 
@@ -725,7 +745,7 @@ function renderTableChoice(phase, table, choosing) {
   view.gridTables.hidden = !tables.length || !choosing;
   view.gridTableChosen.hidden = !tables.length || choosing;
   const chosen = tables.find((known) => known.id === table);
-  view.gridTableName.textContent = chosen ? `Votre table : ${chosen.name}` : "";
+  view.gridTableName.textContent = chosen ? t("Votre table : {name}", { name: chosen.name }) : "";
   if (!tables.length || !choosing) return;
   // Rebuilt only when the tables change, so that a radio being touched stays under the finger.
   const names = tables.map((known) => `${known.id}=${known.name}`).join("|");
@@ -764,7 +784,7 @@ function renderRowList(rows) {
     const button = view.gridRows.children[position].querySelector("button");
     button.querySelector(".grid-row-text").textContent = rowLabel(state, row.id);
     const count = state.grid.contributions.filter((item) => item.row === row.id && item.column !== "situation").length;
-    button.querySelector(".grid-row-count").textContent = plural(count, "contribution", "contributions");
+    button.querySelector(".grid-row-count").textContent = tn(count, "{n} contribution", "{n} contributions");
   });
 }
 
@@ -803,9 +823,11 @@ function backToRows() {
 // A new situation needs only its text; an existing row asks for the column first.
 function renderGridForm(phase) {
   const fresh = gridRow === "new";
-  view.gridRowTitle.textContent = fresh ? "Nouvelle situation de travail" : `Situation : ${rowLabel(state, gridRow)}`;
+  view.gridRowTitle.textContent = fresh
+    ? t("Nouvelle situation de travail")
+    : t("Situation : {situation}", { situation: rowLabel(state, gridRow) });
   view.gridColumns.hidden = fresh;
-  view.gridSubmit.textContent = fresh ? "Ajouter la situation" : "Ajouter à la grille";
+  view.gridSubmit.textContent = fresh ? t("Ajouter la situation") : t("Ajouter à la grille");
   const drawn = `${phase.id}:${gridRow}`;
   if (gridColumnsFor !== drawn) {
     gridColumnsFor = drawn;
@@ -827,7 +849,11 @@ function chosenColumn() {
 function updateTextLabel() {
   const column = chosenColumn();
   view.gridTextLabel.textContent =
-    gridRow === "new" ? "Décrivez la situation de travail" : column ? `Votre contribution : ${columnTitle(column)}` : "Votre contribution";
+    gridRow === "new"
+      ? t("Décrivez la situation de travail")
+      : column
+        ? t("Votre contribution : {column}", { column: columnTitle(column) })
+        : t("Votre contribution");
 }
 
 // What the others wrote in this row, column by column, read-only.
@@ -839,7 +865,7 @@ function renderCells(phase) {
     block.append(el("h4", "grid-cell-title", column.title));
     const list = el("ul", "grid-cell-items");
     list.append(...items.map((item) => el("li", "grid-cell-item", item.text)));
-    if (!items.length) list.append(el("li", "grid-cell-none", "Rien pour l'instant"));
+    if (!items.length) list.append(el("li", "grid-cell-none", t("Rien pour l'instant")));
     block.append(list);
     return block;
   });
@@ -853,13 +879,13 @@ function onGridSubmit(event) {
   const text = view.gridText.value.trim();
   const column = chosenColumn();
   if (!column) {
-    showGridError("Choisissez une colonne avant d'envoyer.");
+    showGridError(t("Choisissez une colonne avant d'envoyer."));
     view.gridColumns.classList.add("is-invalid");
     view.gridColumnOptions.querySelector("input")?.focus();
     return;
   }
   if (!text) {
-    showGridError("Écrivez quelques mots avant d'envoyer.");
+    showGridError(t("Écrivez quelques mots avant d'envoyer."));
     view.gridText.focus();
     return;
   }
@@ -887,17 +913,26 @@ async function deliverGrid(item) {
   if (item.group) payload.group = item.group;
   const ack = await live.send("grid_set", payload);
   gridInFlight.delete(item.id);
+  const others = gridPending().filter((known) => known.id !== item.id);
   if (ack.ok) {
-    saveGridPending(gridPending().filter((known) => known.id !== item.id));
+    saveGridPending(others);
     takeOwnContribution(item, ack);
-    sayGrid(item.row ? "Envoyé ✓ Ajouté à la grille." : "Envoyé ✓ La situation est dans la grille : complétez-la.");
+    showGridSent(item);
+    sayGrid(item.row ? t("Envoyé ✓ Ajouté à la grille.") : t("Envoyé ✓ La situation est dans la grille : complétez-la."));
+  } else if (NOT_TRIED.has(ack.error.code)) {
+    sayGrid(t("Pas de connexion pour l'instant : votre contribution est gardée ici et partira toute seule."));
   } else if (RETRYABLE.has(ack.error.code)) {
-    sayGrid("Pas de connexion pour l'instant : votre contribution est gardée ici et partira toute seule.");
+    const known = gridPending().find((stored) => stored.id === item.id);
+    if (known && known.status !== "retrying") {
+      saveGridPending(gridPending().map((stored) => (stored.id === item.id ? { ...stored, status: "retrying" } : stored)));
+      sayGrid(t("Une contribution n'est pas partie : elle est gardée ici, nouvel essai automatique."));
+    }
   } else {
-    // Refused for good (too long, unknown row…): said in French, not retried, text given back.
-    saveGridPending(gridPending().filter((known) => known.id !== item.id));
+    // Refused for good (too long, unknown row…): said in the page's language, not retried,
+    // the text given back.
+    saveGridPending(others);
     if (!view.gridText.value.trim()) setGridText(item.text);
-    showGridError(`Non envoyé : ${ack.error.message}`);
+    showGridError(t("Non envoyé : {reason}", { reason: errorText(ack.error) }));
   }
   if (state) renderGrid();
 }
@@ -915,13 +950,26 @@ function flushGrid() {
   for (const item of gridPending()) deliverGrid(item);
 }
 
+// Each contribution still on the phone says whether it waits or failed and is tried again;
+// one just sent says so for a moment, then the cells above show it.
+const gridSent = new Map(); // id -> contribution acknowledged in the last few seconds
+
+function showGridSent(item) {
+  gridSent.set(item.id, { ...item, status: "sent" });
+  setTimeout(() => {
+    gridSent.delete(item.id);
+    renderGridMine();
+  }, SAY_MS);
+}
+
 function renderGridMine() {
-  const items = gridPending();
+  const items = [...gridSent.values(), ...gridPending()];
   view.gridMine.replaceChildren(
     ...items.map((item) => {
-      const node = el("li", "mine-note is-pending");
+      const status = STATUS_TEXT[item.status] ? item.status : "pending";
+      const node = el("li", `mine-note is-${status}`);
       node.append(el("p", "mine-where", columnTitle(item.column)), el("p", "mine-text", item.text));
-      node.append(el("p", "mine-status", STATUS_TEXT.pending));
+      node.append(el("p", "mine-status", STATUS_TEXT[status]));
       return node;
     }),
   );
@@ -974,7 +1022,10 @@ function onEvent(name, data) {
   else if (name === "note_hidden") return markHidden(data.note_id);
   else if (name === "ballot") return needBallot() && live.resync();
   else if (name === "votes_revealed") applyReveal(state, data.phase, data);
-  else if (name === "session_closed") state.closed = true;
+  else if (name === "session_closed") {
+    state.closed = true;
+    renderMine(); // nothing can be withdrawn any more
+  }
   else if (name === "grid_added") applyGridAdded(state, data);
   else if (name === "grid_changed") applyGridChanged(state, data);
   else if (name === "grid_replaced") applyGridReplaced(state, data);

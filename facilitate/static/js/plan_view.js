@@ -1,6 +1,7 @@
 // The action plan, the records and "Où en est-on ?" as the projector and the phones show them,
 // read only: the console writes them, these screens only follow. See docs/protocol.md, "The
 // action plan and the records" and "Following a session". Every text goes in with textContent.
+import { t } from "./i18n.js";
 import { RECORD_TITLES, STATUS_LABELS } from "./plan_labels.js";
 import { decisionBadge, rankingItems } from "./priorities.js";
 import { currentPhase, el } from "./ui.js";
@@ -45,14 +46,14 @@ export function statusBadge(status) {
 // "Porté par : X · Échéance : Y" on one line on the projector, one fact a line on a phone.
 function metaLine(action) {
   const line = el("p", "action-meta");
-  line.append(labelled("span", "action-part", "Porté par : ", action.owner));
-  if (action.due) line.append(el("span", "action-sep", " · "), labelled("span", "action-part", "Échéance : ", action.due));
+  line.append(labelled("span", "action-part", t("Porté par :"), action.owner));
+  if (action.due) line.append(el("span", "action-sep", " · "), labelled("span", "action-part", t("Échéance :"), action.due));
   return line;
 }
 
 function labelled(tag, className, label, text) {
   const part = el(tag, className);
-  part.append(el("span", "action-label", label), el("span", "", text));
+  part.append(el("span", "action-label", `${label} `), el("span", "", text));
   return part;
 }
 
@@ -64,8 +65,8 @@ export function actionItem(action) {
   // The badge apart from the text: the projector lines the badges up in a column of their own.
   const body = el("div", "action-body");
   body.append(el("p", "action-what", action.what), metaLine(action));
-  if (action.indicator) body.append(labelled("p", "action-indicator", "Indicateur de suivi : ", action.indicator));
-  if (action.origin) body.append(el("p", "action-origin", `depuis ${action.origin}`));
+  if (action.indicator) body.append(labelled("p", "action-indicator", t("Indicateur de suivi :"), action.indicator));
+  if (action.origin) body.append(el("p", "action-origin", t("depuis {origin}", { origin: action.origin })));
   item.append(statusBadge(action.status), body);
   return item;
 }
@@ -77,7 +78,7 @@ export function actionList(actions) {
   return list;
 }
 
-const TABLE_HEADS = ["Action", "Porté par", "Échéance", "Statut", "Indicateur de suivi"];
+const TABLE_HEADS = [t("Action"), t("Porté par"), t("Échéance"), t("Statut"), t("Indicateur de suivi")];
 
 /** The action plan as a table, one action per row, for the projector. */
 export function actionTable(actions) {
@@ -100,7 +101,7 @@ function actionRow(action) {
   const what = el("th", "plan-cell-what");
   what.scope = "row";
   what.append(el("span", "action-what", action.what));
-  if (action.origin) what.append(el("span", "action-origin", `depuis ${action.origin}`));
+  if (action.origin) what.append(el("span", "action-origin", t("depuis {origin}", { origin: action.origin })));
   const status = el("td", "plan-cell-status");
   status.append(statusBadge(action.status));
   // An empty cell says so: a blank on a projector looks like a fault.

@@ -1,9 +1,11 @@
 // Prioritisation ("priorisation") as every screen shows it: themes of the round in view, the
 // items of a vote, revealed rankings and the COPIL's decisions. See docs/protocol.md, "Votes".
-import { currentPhase, el, notesInView, plural } from "./ui.js";
+import { t, tn } from "./i18n.js";
+import { currentPhase, el, notesInView } from "./ui.js";
 
-export const FEW_VOTERS_TEXT =
-  "Moins de trois votants : seul l'ordre est affiché, pour que personne ne puisse être reconnu.";
+export const FEW_VOTERS_TEXT = t(
+  "Moins de trois votants : seul l'ordre est affiché, pour que personne ne puisse être reconnu.",
+);
 
 /** "theme:<id>" or "note:<id>": one key for a ballot item, a ranked item, a decision or a dot. */
 export function itemKey(item) {
@@ -92,8 +94,8 @@ export function decisionFor(state, item) {
 
 /** "Personne n'a encore voté", "1 personne a voté", "12 personnes ont voté". */
 export function votersText(count) {
-  if (!count) return "Personne n'a encore voté";
-  return count > 1 ? `${count} personnes ont voté` : "1 personne a voté";
+  if (!count) return t("Personne n'a encore voté");
+  return tn(count, "{n} personne a voté", "{n} personnes ont voté");
 }
 
 /** How many items share each rank: a shared rank is a tie ("ex æquo"). */
@@ -117,11 +119,11 @@ export function rankingItems(round, { bars = false, extra = () => {} } = {}) {
     item.dataset.id = itemKey(entry);
     const rank = el("p", "rank-number");
     rank.append(el("span", "rank-figure", String(entry.rank)));
-    if (ties.get(entry.rank) > 1) rank.append(el("span", "rank-tie", "ex æquo"));
+    if (ties.get(entry.rank) > 1) rank.append(el("span", "rank-tie", t("ex æquo")));
     const body = el("div", "rank-body");
     body.append(el("p", "rank-text", entry.text));
     if (round.counts_shown && typeof entry.votes === "number") {
-      const count = plural(entry.votes, "gommette", "gommettes");
+      const count = tn(entry.votes, "{n} gommette", "{n} gommettes");
       if (bars) body.append(bar(entry.votes / best, count));
       else body.append(el("p", "rank-count", count));
     }
@@ -147,9 +149,9 @@ function bar(share, label) {
 export function decisionBadge(decision) {
   const badge = el("div", "decision-badge");
   const what = el("p", "decision-what");
-  what.append(el("strong", "", "Décision du COPIL : "), el("span", "", decision.decision));
+  what.append(el("strong", "", t("Décision du COPIL :")), " ", el("span", "", decision.decision));
   const why = el("p", "decision-why");
-  why.append(el("strong", "", "Raison : "), el("span", "", decision.reason));
+  why.append(el("strong", "", t("Raison :")), " ", el("span", "", decision.reason));
   badge.append(what, why);
   return badge;
 }

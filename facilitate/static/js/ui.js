@@ -1,5 +1,6 @@
 // Small DOM helpers shared by the phone, the board and the console.
 // Every text that comes from the server or from a person goes in with textContent.
+import { t, tn } from "./i18n.js";
 
 export const byId = (id) => document.getElementById(id);
 
@@ -11,9 +12,14 @@ export function el(tag, className = "", text = "") {
   return node;
 }
 
-/** "1 post-it", "3 post-its": in French 0 and 1 take the singular. */
+/**
+ * "1 post-it", "3 post-its": in French 0 and 1 take the singular, in English 1 only. Kept for
+ * the pages that still call it: it says the count in English only when the catalogue holds
+ * "{n} <singular>" and "{n} <plural>", which a page marks by writing them with tn() of
+ * i18n.js: the way to write a new count.
+ */
 export function plural(count, singular, pluralForm) {
-  return `${count} ${count > 1 ? pluralForm : singular}`;
+  return tn(count, `{n} ${singular}`, `{n} ${pluralForm}`);
 }
 
 /** The current phase of a snapshot and its position, or nulls before the first snapshot. */
@@ -61,8 +67,8 @@ export function byLane(notes, lanes) {
 /** Fill the "Étape en cours" block that the phone and the board share. */
 export function showPhase(state, { step, title, prompt }) {
   const { phase, index, count } = currentPhase(state);
-  step.textContent = phase ? `Étape ${index + 1} sur ${count}` : "Étape en cours";
-  title.textContent = phase ? phase.title : "En attente du début de la séance";
+  step.textContent = phase ? t("Étape {n} sur {count}", { n: index + 1, count }) : t("Étape en cours");
+  title.textContent = phase ? phase.title : t("En attente du début de la séance");
   prompt.textContent = (phase && phase.prompt) || "";
   prompt.hidden = !prompt.textContent;
 }
@@ -79,9 +85,9 @@ export function showRules(list, state) {
 }
 
 const CONNECTION_TEXT = {
-  connecting: "Connexion à la séance…",
-  connected: "Connecté",
-  reconnecting: "Hors connexion, nouvelle tentative…",
+  connecting: t("Connexion à la séance…"),
+  connected: t("Connecté"),
+  reconnecting: t("Hors connexion, nouvelle tentative…"),
 };
 
 /** Show the state of the live connection; `message` is the server's words for a fatal error. */
