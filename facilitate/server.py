@@ -19,9 +19,18 @@ elif ASYNC_MODE == "gevent":
 
     monkey.patch_all()
 
+import resource  # noqa: E402
+
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from .network import public_url  # noqa: E402
+
+# A room of phones connects at once (the QR code, or every phone again after a restart). With
+# eventlet's defaults, 50 queued connections and 1,024 at a time, a thousand phones overflowed
+# the queue: the kernel dropped their connections and TCP retried after 1, 3, 7, 15 s..., so
+# that a restart under load took from 7 to 63 s to recover (docs/performance.md).
+LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
+MAX_CONNECTIONS = 20_000  # eventlet holds one green thread per open connection
 
 
 def _purge_daily(app) -> None:
@@ -38,9 +47,33 @@ def _purge_daily(app) -> None:
         socketio.sleep(24 * 60 * 60)
 
 
+def _raise_open_files_limit() -> None:
+    """Each phone holds a socket: lift the soft limit (often 1,024) to the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+
+
+def _run(app, socketio, host: str, port: int) -> None:
+    # log_output=False: no access log, so no IP address or browser signature is ever written.
+    if ASYNC_MODE == "eventlet":
+        import eventlet.wsgi
+
+        family = eventlet.green.socket.getaddrinfo(host, port)[0][0]
+        listener = eventlet.listen((host, port), family=family, backlog=LISTEN_BACKLOG)
+        eventlet.wsgi.server(listener, app, log_output=False, max_size=MAX_CONNECTIONS)
+        return
+    # gevent's server also writes the client's address with each connection error: silenced.
+    quiet = {"error_log": None, "backlog": LISTEN_BACKLOG} if ASYNC_MODE == "gevent" else {}
+    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True, **quiet)
+
+
 def serve(host: str, port: int) -> int:
     """Run the real-time server until interrupted."""
     from .app import create_app, socketio
+
+    _raise_open_files_limit()
 
     overrides = {"ASYNC_MODE": ASYNC_MODE}
     if not os.environ.get("FACILITATE_PUBLIC_URL"):
@@ -55,8 +88,5 @@ def serve(host: str, port: int) -> int:
     keep = app.config["RETENTION_DAYS"]
     print(f"  Conservation : {f'{keep} jours' if keep > 0 else 'sans limite'}", flush=True)
     socketio.start_background_task(_purge_daily, app)
-    # log_output=False: no access log, so no IP address or browser signature is ever written.
-    # gevent's server also writes the client's address with each connection error: silenced.
-    quiet = {"error_log": None} if ASYNC_MODE == "gevent" else {}
-    socketio.run(app, host=host, port=port, log_output=False, allow_unsafe_werkzeug=True, **quiet)
+    _run(app, socketio, host, port)
     return 0
