@@ -8,6 +8,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import socketio as python_socketio
 from sqlalchemy import text
 
 from bench.servers import Facilitate, free_port
@@ -158,6 +159,30 @@ def browser_type_launch_args(browser_type_launch_args):
         "--no-first-run",
     ]
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": args}
+
+
+@pytest.fixture(autouse=True)
+def no_client_outlives_its_test(monkeypatch):
+    """Stop every python-socketio client a test made, whatever happened in the test.
+
+    A client left behind keeps trying to reconnect once its server is stopped, in a thread of
+    its own that draws on `random` for its delays: it then trips Hypothesis in later tests
+    ("Do not use the random module inside strategies").
+    """
+    made = []
+    build = python_socketio.Client.__init__
+
+    def tracked(self, *args, **kwargs):
+        build(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(python_socketio.Client, "__init__", tracked)
+    yield
+    for client in made:
+        try:
+            client.shutdown()
+        except Exception:  # noqa: BLE001 - best effort: the test's outcome is already known
+            pass
 
 
 class FrenchFirst:
