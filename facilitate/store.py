@@ -16,7 +16,6 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import priorities
 from . import workshop as rules
 from .errors import Refusal
 from .kits import Kit
@@ -24,7 +23,6 @@ from .models import Base, NoteRow, ParticipantRow, WorkshopRow, add_missing_colu
 from .plan import Action
 from .store_core import (
     BUMP_OPEN_WORKSHOP,
-    DOTS_OF_PARTICIPANT,
     INSERT_NOTE,
     INSERT_PARTICIPANT,
     PARTICIPANT,
@@ -261,25 +259,6 @@ class Store(PrioritiesStore, GridStore, PlanStore):
                 {"workshop_id": state.id, "token_digest": digest, "volunteer": False},
             )
         return token, False, []
-
-    @staticmethod
-    def _dots_of(db, state, participant_id: int) -> list[dict]:
-        if kit_from_json(state.kit_json).phase(state.phase).kind != "vote":
-            return []
-        at = {"workshop_id": state.id, "phase": state.phase, "participant_id": participant_id}
-        return [
-            {"id": dot.id, **priorities.target_ref(dot.target)}
-            for dot in db.execute(DOTS_OF_PARTICIPANT, at)
-        ]
-
-    def _knows(self, tx: Session, workshop_id: int, token: str) -> bool:
-        digest = rules.digest(self.secret_key, token)
-        found = tx.scalar(
-            select(ParticipantRow.id).where(
-                ParticipantRow.workshop_id == workshop_id, ParticipantRow.token_digest == digest
-            )
-        )
-        return found is not None
 
     def add_note(
         self,

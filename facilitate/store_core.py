@@ -8,7 +8,7 @@ rarer writes stay in the ORM, clearer to read.
 import json
 from functools import lru_cache
 
-from sqlalchemy import bindparam, distinct, false, func, insert, select, update
+from sqlalchemy import bindparam, delete, distinct, false, func, insert, select, update
 
 from .kits import Kit
 from .models import (
@@ -116,6 +116,9 @@ THEME_BY_ID = select(THEMES.c.id, THEMES.c.title, THEMES.c.phase, THEMES.c.sort_
     THEMES.c.workshop_id == bindparam("workshop_id"), THEMES.c.id == bindparam("item_id")
 )
 INSERT_DOT = insert(DOTS)
+DELETE_DOT = delete(DOTS).where(
+    DOTS.c.workshop_id == bindparam("workshop_id"), DOTS.c.id == bindparam("dot_id")
+)
 VOTERS = select(func.count(distinct(DOTS.c.participant_id))).where(
     DOTS.c.workshop_id == bindparam("workshop_id"), DOTS.c.phase == bindparam("phase")
 )

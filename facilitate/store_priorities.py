@@ -12,18 +12,21 @@ from sqlalchemy.orm import Session
 from . import priorities
 from . import workshop as rules
 from .errors import Refusal
-from .models import DecisionRow, DotRow, NoteRow, ParticipantRow, ThemeRow, VoteRoundRow
+from .models import DecisionRow, DotRow, NoteRow, ThemeRow, VoteRoundRow
 from .priorities import Item, Priority, Theme, VoteRound
 from .store_core import (
     BUMP_REV,
+    DELETE_DOT,
     DOTS_OF_PARTICIPANT,
     INSERT_DOT,
     NOTE_BY_ID,
     OPEN_WORKSHOP_FOR_UPDATE,
+    PARTICIPANT,
     PARTICIPANT_FOR_UPDATE,
     THEME_BY_ID,
     VOTE_REVEALED,
     VOTERS,
+    WORKSHOP_STATE,
     kit_from_json,
 )
 from .workshop import Change, Note
@@ -213,53 +216,21 @@ class PrioritiesStore:
         self, code: str, token: str, target: str, dot_id: str | None
     ) -> tuple[int, Change | None]:
         """Take one dot back: the one named by `dot_id`, else one of this phone's on `target`."""
-        with self._write() as tx:
-            row, phase, participant = self._open_vote(tx, code, token)
-            mine = self._dots(tx, row.id, phase.id, participant)
+        with self.lock, self.engine.begin() as db:
+            state, phase, participant = self._vote_seat(db, code, token)
+            at = {"workshop_id": state.id, "phase": phase.id, "participant_id": participant}
+            mine = db.execute(DOTS_OF_PARTICIPANT, at).all()
             if dot_id is not None:
-                found = [d for d in mine if d.id == dot_id]
+                found = [dot for dot in mine if dot.id == dot_id]
                 if not found:  # already taken back: a resend after a lost ack
                     return phase.budget - len(mine), None
             else:
-                found = [d for d in mine if d.target == target]
+                found = [dot for dot in mine if dot.target == target]
                 if not found:
                     raise Refusal("no_dot_here")
-            tx.delete(found[0])
-            progress = self._progress(tx, row, phase.id) if len(mine) == 1 else None
+            db.execute(DELETE_DOT, {"workshop_id": state.id, "dot_id": found[0].id})
+            progress = self._voted(db, at) if len(mine) == 1 else None  # one voter fewer
             return phase.budget - len(mine) + 1, progress
-
-    def _open_vote(self, tx: Session, code: str, token: str):
-        row = self._open_row(tx, code)
-        phase = self._kit_of(row).phase(row.phase)
-        revealed = tx.get(VoteRoundRow, (row.id, phase.id))
-        if phase.kind != "vote" or revealed is not None:
-            raise Refusal("vote_closed")
-        # Locks the phone's row, so that two tabs of one phone racing still share one budget
-        # (SQLite is serialised by the store's lock already).
-        participant = tx.scalars(
-            select(ParticipantRow.id)
-            .where(
-                ParticipantRow.workshop_id == row.id,
-                ParticipantRow.token_digest == rules.digest(self.secret_key, token),
-            )
-            .with_for_update()
-        ).one()
-        return row, phase, participant
-
-    @staticmethod
-    def _dots(tx: Session, workshop_id: int, phase: str, participant: int) -> list[DotRow]:
-        return list(
-            tx.scalars(
-                select(DotRow).where(
-                    DotRow.workshop_id == workshop_id,
-                    DotRow.phase == phase,
-                    DotRow.participant_id == participant,
-                )
-            )
-        )
-
-    def _remaining(self, tx: Session, workshop_id: int, phase, participant: int) -> int:
-        return phase.budget - len(self._dots(tx, workshop_id, phase.id, participant))
 
     def _ballot(self, tx: Session, row, vote_phase: str) -> list[Item]:
         notes = tx.scalars(select(NoteRow).where(NoteRow.workshop_id == row.id))
@@ -276,26 +247,26 @@ class PrioritiesStore:
             )
         )
 
-    def _progress(self, tx: Session, row, phase: str) -> Change:
-        tx.flush()
-        voters = self._voters(tx, row.id, phase)
-        return Change(self._bump(tx, row), "votes_progress", {"phase": phase, "voters": voters})
-
     def my_dots(self, code: str, token: str) -> list[dict]:
         """This phone's dots in the current vote: it alone may see them."""
-        with self.unit() as tx:
-            row = self._row(tx, code)
-            digest = rules.digest(self.secret_key, token)
-            query = (
-                select(DotRow)
-                .join(ParticipantRow, ParticipantRow.id == DotRow.participant_id)
-                .where(
-                    DotRow.workshop_id == row.id,
-                    DotRow.phase == row.phase,
-                    ParticipantRow.token_digest == digest,
-                )
-            )
-            return [{"id": d.id, **priorities.target_ref(d.target)} for d in tx.scalars(query)]
+        with self.engine.connect() as db:
+            state = db.execute(WORKSHOP_STATE, {"code": code}).one_or_none()
+            if state is None:
+                raise Refusal("unknown_session")
+            at = {"workshop_id": state.id, "digest": rules.digest(self.secret_key, token)}
+            known = db.execute(PARTICIPANT, at).one_or_none()
+            return self._dots_of(db, state, known.id) if known is not None else []
+
+    @staticmethod
+    def _dots_of(db, state, participant_id: int) -> list[dict]:
+        """A phone's dots in the workshop's current step, when it is a vote."""
+        if kit_from_json(state.kit_json).phase(state.phase).kind != "vote":
+            return []
+        at = {"workshop_id": state.id, "phase": state.phase, "participant_id": participant_id}
+        return [
+            {"id": dot.id, **priorities.target_ref(dot.target)}
+            for dot in db.execute(DOTS_OF_PARTICIPANT, at)
+        ]
 
     def reveal_votes(self, code: str) -> Change:
         """Close the current vote and keep its ranking, with totals per item and no voter."""

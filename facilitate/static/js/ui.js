@@ -1,6 +1,6 @@
 // Small DOM helpers shared by the phone, the board and the console.
 // Every text that comes from the server or from a person goes in with textContent.
-import { t, tn } from "./i18n.js";
+import { t } from "./i18n.js";
 
 export const byId = (id) => document.getElementById(id);
 
@@ -10,16 +10,6 @@ export function el(tag, className = "", text = "") {
   if (className) node.className = className;
   if (text) node.textContent = text;
   return node;
-}
-
-/**
- * "1 post-it", "3 post-its": in French 0 and 1 take the singular, in English 1 only. Kept for
- * the pages that still call it: it says the count in English only when the catalogue holds
- * "{n} <singular>" and "{n} <plural>", which a page marks by writing them with tn() of
- * i18n.js: the way to write a new count.
- */
-export function plural(count, singular, pluralForm) {
-  return tn(count, `{n} ${singular}`, `{n} ${pluralForm}`);
 }
 
 /** The current phase of a snapshot and its position, or nulls before the first snapshot. */
