@@ -45,13 +45,23 @@ async def drive(server, args, phones: int) -> dict:
         await run.open()
         for name in chosen(args.scenario):
             print(f"  {server.name}: {name}...", file=sys.stderr, flush=True)
+            pid, cpu = server.pid, server.cpu_seconds()
             try:
                 results[name] = await scenarios.SCENARIOS[name](run)
+                if server.pid == pid:  # the reconnect storm restarts the server: no figure
+                    _cpu_per_write(results[name], server.cpu_seconds() - cpu)
             except Exception as error:  # noqa: BLE001  keep the figures of the other scenarios
                 results[name] = {"failed": repr(error)}
     finally:
         await run.close()
     return results
+
+
+def _cpu_per_write(result: dict, cpu: float) -> None:
+    """The server's CPU time over the scenario (settling included), per write sent."""
+    writes = result.get("sent") or result.get("joined")
+    if writes:
+        result["server_cpu_ms_per_write"] = round(cpu * 1000 / writes, 3)
 
 
 def bench_one(kind, args, phones: int) -> dict:

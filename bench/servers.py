@@ -37,6 +37,12 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     """A server subprocess that can be killed (SIGKILL, as a crash) and started again."""
 
@@ -75,6 +81,9 @@ class Server:
 
     def rss_kb(self) -> int:
         return rss_kb(self.pid)
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds(self.pid)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as in a crash."""

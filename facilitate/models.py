@@ -106,10 +106,12 @@ def engine_for(url: str):
         url = "postgresql://" + url.removeprefix("postgres://")
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_pre_ping=True)
-    if engine.dialect.name == "sqlite":
+    if url.startswith("sqlite"):
+        # A file on this machine does not drop connections: no ping before each use.
+        engine = create_engine(url)
         event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
+        return engine
+    return create_engine(url, pool_pre_ping=True)  # a restarted server drops pooled connections
 
 
 def add_missing_columns(engine) -> None:

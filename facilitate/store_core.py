@@ -95,25 +95,54 @@ DOTS_OF_PARTICIPANT = select(DOTS.c.id, DOTS.c.target).where(
 WORKSHOP_REV = select(WORKSHOPS.c.rev).where(WORKSHOPS.c.code == bindparam("code"))
 
 THEMES, VOTE_ROUNDS = ThemeRow.__table__, VoteRoundRow.__table__
-# A vote reads the workshop under its row lock (PostgreSQL), so a dot never races a reveal.
-OPEN_WORKSHOP_FOR_UPDATE = WORKSHOP_STATE.with_for_update()
-VOTE_REVEALED = select(VOTE_ROUNDS.c.phase).where(
-    VOTE_ROUNDS.c.workshop_id == bindparam("workshop_id"), VOTE_ROUNDS.c.phase == bindparam("phase")
+# A dot's seat in one round trip: the workshop, whether its current vote is revealed, and the
+# phone's participant id. In PostgreSQL it locks both rows, so that a dot never races a reveal
+# and two tabs of one phone racing still share one budget.
+VOTE_SEAT = (
+    select(
+        WORKSHOPS.c.id,
+        WORKSHOPS.c.closed,
+        WORKSHOPS.c.kit_json,
+        WORKSHOPS.c.phase,
+        PARTICIPANTS.c.id.label("participant_id"),
+        select(VOTE_ROUNDS.c.phase)
+        .where(
+            VOTE_ROUNDS.c.workshop_id == WORKSHOPS.c.id, VOTE_ROUNDS.c.phase == WORKSHOPS.c.phase
+        )
+        .exists()
+        .label("revealed"),
+    )
+    .join_from(WORKSHOPS, PARTICIPANTS, PARTICIPANTS.c.workshop_id == WORKSHOPS.c.id)
+    .where(
+        WORKSHOPS.c.code == bindparam("code"),
+        PARTICIPANTS.c.token_digest == bindparam("digest"),
+    )
+    .with_for_update(of=[WORKSHOPS, PARTICIPANTS])
 )
-# Locks the phone's row, so that two tabs of one phone racing still share one budget.
-PARTICIPANT_FOR_UPDATE = PARTICIPANT.with_for_update()
-NOTE_BY_ID = select(
-    NOTES.c.id,
-    NOTES.c.text,
-    NOTES.c.sort_key,
-    NOTES.c.phase,
-    NOTES.c.lane,
-    NOTES.c.revealed,
-    NOTES.c.hidden,
-    NOTES.c.theme_id,
-).where(NOTES.c.workshop_id == bindparam("workshop_id"), NOTES.c.id == bindparam("item_id"))
-THEME_BY_ID = select(THEMES.c.id, THEMES.c.title, THEMES.c.phase, THEMES.c.sort_key).where(
+THEME_COLUMNS = (THEMES.c.id, THEMES.c.title, THEMES.c.phase, THEMES.c.sort_key)
+THEME_BY_ID = select(*THEME_COLUMNS).where(
     THEMES.c.workshop_id == bindparam("workshop_id"), THEMES.c.id == bindparam("item_id")
+)
+# A note on the ballot and, if it is grouped, its theme (null columns otherwise).
+NOTE_AND_THEME = (
+    select(
+        NOTES.c.id,
+        NOTES.c.text,
+        NOTES.c.sort_key,
+        NOTES.c.phase,
+        NOTES.c.lane,
+        NOTES.c.revealed,
+        NOTES.c.hidden,
+        NOTES.c.theme_id,
+        *THEME_COLUMNS,
+    )
+    .select_from(
+        NOTES.outerjoin(
+            THEMES,
+            (THEMES.c.workshop_id == NOTES.c.workshop_id) & (THEMES.c.id == NOTES.c.theme_id),
+        )
+    )
+    .where(NOTES.c.workshop_id == bindparam("workshop_id"), NOTES.c.id == bindparam("item_id"))
 )
 INSERT_DOT = insert(DOTS)
 DELETE_DOT = delete(DOTS).where(

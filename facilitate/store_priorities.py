@@ -19,12 +19,10 @@ from .store_core import (
     DELETE_DOT,
     DOTS_OF_PARTICIPANT,
     INSERT_DOT,
-    NOTE_BY_ID,
-    OPEN_WORKSHOP_FOR_UPDATE,
+    NOTE_AND_THEME,
     PARTICIPANT,
-    PARTICIPANT_FOR_UPDATE,
     THEME_BY_ID,
-    VOTE_REVEALED,
+    VOTE_SEAT,
     VOTERS,
     WORKSHOP_STATE,
     kit_from_json,
@@ -174,18 +172,19 @@ class PrioritiesStore:
 
     def _vote_seat(self, db, code: str, token: str):
         """The open workshop, its vote phase and this phone's participant id; or a refusal."""
-        state = db.execute(OPEN_WORKSHOP_FOR_UPDATE, {"code": code}).one_or_none()
-        if state is None:
-            raise Refusal("unknown_session")
+        digest = rules.digest(self.secret_key, token)
+        state = db.execute(VOTE_SEAT, {"code": code, "digest": digest}).one_or_none()
+        if state is None:  # say why: no such workshop, a closed one, or no such phone in it
+            found = db.execute(WORKSHOP_STATE, {"code": code}).one_or_none()
+            if found is None:
+                raise Refusal("unknown_session")
+            raise Refusal("session_closed" if found.closed else "not_joined")
         if state.closed:
             raise Refusal("session_closed")
         phase = kit_from_json(state.kit_json).phase(state.phase)
-        at = {"workshop_id": state.id, "phase": phase.id}
-        if phase.kind != "vote" or db.execute(VOTE_REVEALED, at).first() is not None:
+        if phase.kind != "vote" or state.revealed:
             raise Refusal("vote_closed")
-        digest = rules.digest(self.secret_key, token)
-        seat = {"workshop_id": state.id, "digest": digest}
-        return state, phase, db.execute(PARTICIPANT_FOR_UPDATE, seat).one().id
+        return state, phase, state.participant_id
 
     @staticmethod
     def _voted(db, at: dict) -> Change:
@@ -203,14 +202,11 @@ class PrioritiesStore:
         if kind == "theme":
             theme = db.execute(THEME_BY_ID, at).first()
             return theme is not None and priorities.theme_on_ballot(Theme(*theme), in_view)
-        note = db.execute(NOTE_BY_ID, at).first()
-        if note is None:
+        found = db.execute(NOTE_AND_THEME, at).first()
+        if found is None:
             return False
-        found = None
-        if note.theme_id:
-            found = db.execute(THEME_BY_ID, {**at, "item_id": note.theme_id}).first()
-        theme = Theme(*found) if found else None
-        return priorities.note_on_ballot(Note(*note), theme, in_view)
+        theme = Theme(*found[8:]) if found.theme_id and found[8] is not None else None
+        return priorities.note_on_ballot(Note(*found[:8]), theme, in_view)
 
     def retract_dot(
         self, code: str, token: str, target: str, dot_id: str | None
