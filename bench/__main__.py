@@ -24,6 +24,9 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sample", type=int, default=5, help="phones that log their batches")
     parser.add_argument("--ramp", type=float, default=2.0, help="seconds the join storm spans")
     parser.add_argument("--budget", type=float, default=120.0, help="seconds allowed per step")
+    parser.add_argument(
+        "--table-size", type=int, default=10, help="phones per table in the grid (0: one grid)"
+    )
     parser.add_argument("--servers", default="facilitate,bare", help="which servers to drive")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--svg", type=Path, help="plot projector p99 against N to this file")
@@ -39,7 +42,8 @@ def chosen(scenario: str) -> list[str]:
 
 async def drive(server, args, phones: int) -> dict:
     """Run the chosen scenarios on one running server."""
-    run = scenarios.Run(server, phones, min(args.sample, phones), args.ramp, args.budget)
+    sample = min(args.sample, phones)
+    run = scenarios.Run(server, phones, sample, args.ramp, args.budget, args.table_size)
     results = {}
     try:
         await run.open()

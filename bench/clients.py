@@ -58,13 +58,16 @@ class Screen:
         call.cancel()
         raise ConnectionError("connection dropped")
 
-    async def join(self) -> dict:
+    def join_payload(self) -> dict:
         payload = {"code": self.code, "role": self.role}
         if self.key:
             payload["key"] = self.key
         if self.token:
             payload["token"] = self.token
-        ack = await self.call("join", payload)
+        return payload
+
+    async def join(self) -> dict:
+        ack = await self.call("join", self.join_payload())
         if not ack.get("ok"):
             raise RuntimeError(f"join refused: {ack}")
         self.token = ack.get("token", self.token)
@@ -136,8 +139,16 @@ class Phone(Screen):
         self.acked: dict[str, tuple[float, dict]] = {}  # op id -> (ack time, ack)
         self.errors: Counter = Counter()  # refusals by code, and timeouts
         self.batches: dict[str, float] = {}  # contribution id -> receipt in a batch (sampled)
+        self.tables: dict[str, str] = {}  # grid phase -> the table this phone sits at
         if sampled:
             self.sio.on("batch", self._batch)
+            self.sio.on("grid_batch", self._batch)
+
+    def join_payload(self) -> dict:
+        payload = super().join_payload()
+        if self.tables:  # as the phone page does: its tables, so its snapshot holds their grid
+            payload["tables"] = self.tables
+        return payload
 
     async def _batch(self, payload: dict) -> None:
         t = now()

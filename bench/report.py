@@ -41,6 +41,8 @@ def row(scenario: str, server: str, r: dict) -> str:
         extra.append(f"all joined in {r['join_total_s']} s, {r['kb_per_phone']} KB/phone")
     if "recovery_s" in r:
         extra.append(f"recovered in {r['recovery_s']} s, new tokens {r['new_tokens']}")
+    if r.get("tables"):
+        extra.append(f"{r['tables']} tables")
     if "server_cpu_ms_per_write" in r:
         extra.append(f"server CPU {r['server_cpu_ms_per_write']} ms/write")
     if r.get("unseen"):

@@ -22,8 +22,17 @@ PHASE_NOTES, PHASE_VOTE, PHASE_GRID = "idees", "gommettes", "grille"
 class Run:
     """One workshop on one server, its projector, its console and its phones."""
 
-    def __init__(self, server: Server, phones: int, sample: int, ramp: float, budget: float):
+    def __init__(
+        self,
+        server: Server,
+        phones: int,
+        sample: int,
+        ramp: float,
+        budget: float,
+        table_size: int = 10,
+    ):
         self.server, self.n, self.ramp, self.budget = server, phones, ramp, budget
+        self.table_size = table_size  # phones per table in the grid; 0: one grid for all
         self.links = server.open_session()
         code, key = self.links["code"], self.links["facilitator_key"]
         self.board = Board(server.url, code)
@@ -257,29 +266,27 @@ async def _count_dots(run: Run, acked: set[str]) -> dict:
 
 
 async def grid_burst(run: Run) -> dict:
-    """Every phone opens a row of the grid (situation), then adds a cause to it."""
+    """Every phone opens a row of its table's grid (situation), then adds a cause to it.
+
+    The room sits in tables of `run.table_size` phones, as a large day splits into tables; with
+    0, the whole room fills one grid.
+    """
     await run.step("phase_set", {"phase": PHASE_GRID})
+    await _seat_at_tables(run)
     before = [Counter(p.errors) for p in run.phones]
     ops: set[str] = set()
     deadline = run.deadline()
 
     async def write(phone: Phone) -> None:
-        situation = {
-            "row": None,
-            "column": "situation",
-            "text": "Une situation",
-            "phase": PHASE_GRID,
-        }
+        where = {"phase": PHASE_GRID}
+        if phone.tables:
+            where["group"] = phone.tables[PHASE_GRID]
+        situation = {"row": None, "column": "situation", "text": "Une situation", **where}
         first = phone.queue("grid_set", situation)
         ops.add(first)
         ack = await phone.send(first, deadline)
         if ack and ack.get("ok"):
-            cause = {
-                "row": ack["row"],
-                "column": "causes",
-                "text": "Une cause",
-                "phase": PHASE_GRID,
-            }
+            cause = {"row": ack["row"], "column": "causes", "text": "Une cause", **where}
             second = phone.queue("grid_set", cause)
             ops.add(second)
             await phone.send(second, deadline)
@@ -289,10 +296,35 @@ async def grid_burst(run: Run) -> dict:
     await _settle(run.board, acked)
     await asyncio.sleep(1.5)  # the sampled phones' last batch
     result = {**_writes(run, ops), "errors": _errors(run.phones, before)}
+    result["tables"] = len({p.tables.get(PHASE_GRID) for p in run.phones} - {None})
     if run.real:
         grid = (await run.ask("sync", {}))["state"]["grid"]
         result.update(_check(acked, [c["id"] for c in grid["contributions"]]))
     return result
+
+
+async def _seat_at_tables(run: Run) -> None:
+    """The console opens the tables; each phone sits at one and says so (`grid_follow`)."""
+    if not run.table_size:
+        return
+    count = -(-run.n // run.table_size)
+    tables = []
+    for k in range(count):
+        ack = await run.step("table_add", {"name": f"Table {k + 1}"})
+        tables.append(ack.get("table_id", f"t{k + 1}"))  # the bare server makes up none
+    deadline = run.deadline()
+
+    async def sit(i: int, phone: Phone) -> None:
+        phone.tables = {PHASE_GRID: tables[i // run.table_size]}
+        while now() < deadline:
+            await phone.ensure_joined(deadline)
+            try:
+                if (await phone.call("grid_follow", {"tables": phone.tables})).get("ok"):
+                    return
+            except (ConnectionError, TimeoutError, OSError):
+                await asyncio.sleep(0.2)
+
+    await asyncio.gather(*(sit(i, p) for i, p in enumerate(run.phones)))
 
 
 async def reconnect_storm(run: Run) -> dict:

@@ -16,8 +16,9 @@ from flask_socketio import join_room, leave_room
 from . import views
 from .app import socketio
 from .errors import Refusal
+from .grid import check_tables
 from .priorities import target_of
-from .push import room
+from .push import room, table_room
 from .review import review
 from .web import facilitator_cookie
 from .workshop import (
@@ -42,6 +43,8 @@ class Seat:
     code: str
     role: str
     token: str | None = None  # a participant's, to find its own row again; never sent anywhere
+    # (grid phase, table) pairs a phone sits at, as it says: in memory only, never stored
+    tables: tuple[tuple[str, str], ...] = ()
 
 
 def services():
@@ -133,10 +136,13 @@ def _join(payload: dict) -> dict:
         key = payload.get("key") or request.cookies.get(facilitator_cookie(code))
         if not store.is_facilitator(code, key):
             raise Refusal("bad_key")
-    elif role == views.PARTICIPANT:
+    tables = ()
+    if role == views.PARTICIPANT:
+        tables = check_tables(payload.get("tables"))
         ack["token"], ack["volunteer"], mine = store.join_participant(code, payload.get("token"))
-    _take_seat(Seat(code, role, ack.get("token")))
-    return {**ack, "state": _state(code, role, mine)}
+    seat = Seat(code, role, ack.get("token"), tables)
+    _take_seat(seat)
+    return {**ack, "state": _state(seat, mine)}
 
 
 def _take_seat(seat: Seat) -> None:
@@ -144,13 +150,25 @@ def _take_seat(seat: Seat) -> None:
     old = seats.get(request.sid)
     if old:
         leave_room(room(old.code, old.role))
+        _leave_tables(old)
         _seat_changed(old, -1)
     seats[request.sid] = seat
     # In the room before the snapshot is read: no change can fall between the two.
     join_room(room(seat.code, seat.role))
+    _join_tables(seat)
     _seat_changed(seat, +1)
     if seat.role != views.PARTICIPANT:  # a new screen hears the counts at the next tick
         services().pusher.count_phones(seat.code, _phones(seat.code))
+
+
+def _join_tables(seat: Seat) -> None:
+    for phase, table in seat.tables:
+        join_room(table_room(seat.code, phase, table))
+
+
+def _leave_tables(seat: Seat) -> None:
+    for phase, table in seat.tables:
+        leave_room(table_room(seat.code, phase, table))
 
 
 def _seat_changed(seat: Seat, delta: int) -> None:
@@ -166,13 +184,14 @@ def _phones(code: str) -> int:
     return services().phones[code]
 
 
-def _state(code: str, role: str, mine: list[dict] | None = None) -> dict:
-    """A role's snapshot; `mine`, for a phone, its own dots in the open vote."""
-    s = services()
+def _state(seat: Seat, mine: list[dict] | None = None) -> dict:
+    """A seat's snapshot; `mine`, for a phone, its own dots in the open vote."""
+    s, code, role = services(), seat.code, seat.role
     snapshot = s.store.snapshot(code)
-    kept = s.views.get((code, role))
+    kept = s.views.get((code, role, seat.tables))  # phones at one table share a view
     if kept is None or kept[0] is not snapshot:
-        kept = s.views[code, role] = (snapshot, views.shared_state(role, snapshot))
+        view = views.shared_state(role, snapshot, seat.tables)
+        kept = s.views[code, role, seat.tables] = (snapshot, view)
     return views.with_live_parts(role, kept[1], snapshot, time.time(), _phones(code), mine)
 
 
@@ -180,7 +199,18 @@ def _state(code: str, role: str, mine: list[dict] | None = None) -> dict:
 def sync(_payload: dict, seat: Seat) -> dict:
     """Sent by a screen that saw a gap in `rev`; answers with a fresh snapshot."""
     mine = services().store.my_dots(seat.code, seat.token) if seat.token else None
-    return {"state": _state(seat.code, seat.role, mine)}
+    return {"state": _state(seat, mine)}
+
+
+@acknowledged("grid_follow", views.PARTICIPANT)
+def grid_follow(payload: dict, seat: Seat) -> dict:
+    """Sent by a phone that chose its table (`tables`: grid phase -> table): from now on it gets
+    the grid of its own tables, and the ack carries that grid as it stands."""
+    moved = Seat(seat.code, seat.role, seat.token, check_tables(field(payload, "tables", dict)))
+    _leave_tables(seat)
+    services().seats[request.sid] = moved
+    _join_tables(moved)  # in the rooms before the grid is read, as at the join
+    return {"grid": _state(moved)["grid"]}
 
 
 def _write_and_push(seat: Seat, write: Callable):

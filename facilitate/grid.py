@@ -69,3 +69,42 @@ def check_tag(column: str, tag: object) -> str | None:
 def kit_tables(phase: Phase) -> list[tuple[str, str]]:
     """The tables a kit names for a phase, with ids stable across restarts."""
     return [(f"t{i + 1}", name) for i, name in enumerate(phase.tables)]
+
+
+FOLLOWED_LIMIT = 64  # grid phases a phone may name; kits have a handful
+
+
+def check_tables(value: object) -> tuple[tuple[str, str], ...]:
+    """The tables a phone sits at, one per grid phase (`{phase id: table id}`), as pairs.
+
+    Said by the phone, kept in memory for its connection alone: the server never stores who
+    sits at which table.
+    """
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or len(value) > FOLLOWED_LIMIT:
+        raise Refusal("invalid_payload")
+    for phase, table in value.items():
+        if not (_short_text(phase) and _short_text(table)):
+            raise Refusal("invalid_payload")
+    return tuple(sorted(value.items()))
+
+
+def _short_text(value: object) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= 64
+
+
+def seen_at(tables: dict[str, str], phase: str, table: str | None) -> bool:
+    """Whether a phone sitting at `tables` sees the grid of `table` in `phase`: every grid
+    without tables, and its own table's."""
+    return table is None or tables.get(phase) == table
+
+
+def grid_seen_at(
+    tables: tuple[tuple[str, str], ...], rows: tuple[GridRow, ...], contributions: tuple
+) -> tuple[list[GridRow], list[Contribution]]:
+    """The rows and contributions a phone sitting at `tables` sees."""
+    at = dict(tables)
+    kept = [row for row in rows if seen_at(at, row.phase, row.table)]
+    ids = {row.id for row in kept}
+    return kept, [c for c in contributions if c.row in ids]

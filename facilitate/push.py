@@ -8,6 +8,9 @@ committed itself: its batches carry its `process` id, and a phone follows one ch
 per process. Each process counts the phones connected to it, and says so again every half
 minute, so that a screen adds up the counts of the processes alive.
 
+A table's grid goes only to the phones sitting at it, in a `grid_batch` a second to the room of
+that table: at a thousand phones in tables of ten, each phone gets a hundredth of the grid.
+
 The same presence message tells the console how many phones wrote in each step, counts only:
 which phone wrote which note is never stored, and these counts live in memory alone.
 """
@@ -45,14 +48,23 @@ SERVER_EVENTS = (
     "minutes_published",
     "board_blanked",
     "batch",
+    "grid_batch",
     "presence",
 )
 PRESENCE_REFRESH_SECONDS = 30
+# Batch changes that carry a whole list, or only ask for one: within a batch the last one is
+# enough (a hundred tables opened in a second would otherwise carry the list a hundred times).
+SUPERSEDING = {"tables_changed", "actions_changed", "records_changed", "grid_refresh", "ballot"}
 
 
 def room(code: str, role: str) -> str:
     """The Socket.IO room of one role in one workshop."""
     return f"{code}:{role}"
+
+
+def table_room(code: str, phase: str, table: str) -> str:
+    """The room of the phones sitting at one table of a grid phase."""
+    return f"{code}:table:{phase}:{table}"
 
 
 class Pusher:
@@ -62,6 +74,7 @@ class Pusher:
         self.socketio = socketio
         self.interval = interval
         self.changes: dict[str, list[dict]] = defaultdict(list)
+        self.table_changes: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
         self.batch_rev: dict[str, int] = {}
         self.sent_rev: dict[str, int] = {}
         self.presence: dict[str, int] = {}  # counts changed since the last tick
@@ -85,8 +98,16 @@ class Pusher:
         if later:
             with self.lock:
                 self.sent_rev.setdefault(code, change.rev - 1)
-                self.changes[code].append(later)
+                pending = self.changes[code]
+                if later["type"] in SUPERSEDING:
+                    pending[:] = [c for c in pending if c["type"] != later["type"]]
+                pending.append(later)
                 self.batch_rev[code] = change.rev
+        at_table = views.table_change(change)
+        if at_table:
+            phase, table, item = at_table
+            with self.lock:
+                self.table_changes[code, phase, table].append(item)
         self._ensure_ticking()
 
     def count_phones(self, code: str, phones: int) -> None:
@@ -118,6 +139,7 @@ class Pusher:
         with self.lock:
             changes, self.changes = self.changes, defaultdict(list)
             batches = [(code, self._batch(code, items)) for code, items in changes.items()]
+            tables, self.table_changes = self.table_changes, defaultdict(list)
             presence, self.presence = self.presence, {}
             if time.monotonic() - self.presence_said > PRESENCE_REFRESH_SECONDS:
                 presence, self.presence_said = dict(self.phones), time.monotonic()
@@ -125,6 +147,9 @@ class Pusher:
             writers = {code: self._writer_counts(code) for code in presence}
         for code, payload in batches:
             self.socketio.emit("batch", payload, to=room(code, views.PARTICIPANT))
+        for (code, phase, table), items in tables.items():
+            payload = {"phase": phase, "table": table, "changes": items, "process": self.process}
+            self.socketio.emit("grid_batch", payload, to=table_room(code, phase, table))
         for code, phones in presence.items():
             count = {"participants": phones, "writers": writers[code], "process": self.process}
             for role in (views.BOARD, views.FACILITATOR):

@@ -143,7 +143,7 @@ class GridStore:
             },
         )
         data = {"contribution": added, "row": grid_row if cell.get("row") is None else None}
-        data["phase"] = phase.id
+        data["phase"], data["table"] = phase.id, table  # where it goes: see push.py
         return {"row": grid_row.id, "id": added.id}, Change(bumped.rev, "grid_added", data)
 
     @staticmethod
@@ -214,7 +214,12 @@ class GridStore:
 
     def _contribution_changed(self, tx: Session, row, found: ContributionRow) -> Change:
         tx.flush()
-        data = {"contribution": _contribution(found)}
+        grid_row = tx.get(GridRowRow, (row.id, found.row_id))
+        data = {
+            "contribution": _contribution(found),
+            "phase": grid_row.phase,
+            "table": grid_row.table_id,  # where it goes: see push.py
+        }
         return Change(self._bump(tx, row), "grid_changed", data)
 
     def reorder_contribution(self, code: str, contribution_id: str, position: int) -> Change:

@@ -7,7 +7,7 @@ time of writing; the board never sees a held or hidden note; a phone sees no oth
 import markdown
 import nh3
 
-from . import priorities
+from . import grid, priorities
 from .kits import Phase
 from .priorities import Priority, VoteRound
 from .workshop import Change, Note, Snapshot, Timer
@@ -123,9 +123,10 @@ def with_live_parts(
     return state
 
 
-def shared_state(role: str, snapshot: Snapshot) -> dict:
+def shared_state(role: str, snapshot: Snapshot, tables: tuple = ()) -> dict:
     """What every screen of one role sees of a snapshot: the same for all, so it can be kept
-    for the snapshot's life (never mutate it: `with_live_parts` copies it)."""
+    for the snapshot's life (never mutate it: `with_live_parts` copies it). A phone sees the
+    grid of the `tables` it sits at, and every grid without tables."""
     w = snapshot.workshop
     state = {
         "rev": w.rev,
@@ -141,10 +142,7 @@ def shared_state(role: str, snapshot: Snapshot) -> dict:
         "notes": [],
         "rankings": _rankings(snapshot.rounds),
         "tables": [table_view(t) for t in snapshot.tables],
-        "grid": {
-            "rows": [grid_row_view(r) for r in snapshot.grid_rows],
-            "contributions": [contribution_view(c) for c in snapshot.contributions],
-        },
+        "grid": grid_state(snapshot, tables if role == PARTICIPANT else None),
         "grid_view": snapshot.grid_view,
         "actions": [action_view(a) for a in snapshot.actions],
         "records": [record_view(r) for r in snapshot.records],
@@ -174,6 +172,17 @@ def shared_state(role: str, snapshot: Snapshot) -> dict:
         ballot = priorities.ballot(snapshot.notes, snapshot.themes, snapshot.in_view())
         state["ballot"] = [_item(i) for i in ballot]
     return state
+
+
+def grid_state(snapshot: Snapshot, tables: tuple | None) -> dict:
+    """The grid of a snapshot: whole (`tables` None), or as a phone sitting at `tables` sees it."""
+    rows, contributions = snapshot.grid_rows, snapshot.contributions
+    if tables is not None:
+        rows, contributions = grid.grid_seen_at(tables, rows, contributions)
+    return {
+        "rows": [grid_row_view(r) for r in rows],
+        "contributions": [contribution_view(c) for c in contributions],
+    }
 
 
 def _item(item) -> dict:
@@ -342,6 +351,15 @@ def phone_now(change: Change, now: float) -> tuple[str, dict] | None:
     return None
 
 
+def table_change(change: Change) -> tuple[str, str, dict] | None:
+    """A change of one table's grid: `(phase, table, change)`, for the phones at that table
+    only (in their `grid_batch`), since a room of a thousand splits into tables of ten."""
+    if change.type in ("grid_added", "grid_changed") and change.data["table"] is not None:
+        item = {"type": change.type, **_grid_payload(change)}
+        return change.data["phase"], change.data["table"], item
+    return None
+
+
 def phone_change(change: Change) -> dict | None:
     """What phones learn of a change in their next batch; None when it is not theirs to see.
 
@@ -363,7 +381,11 @@ def phone_change(change: Change) -> dict | None:
             return {"type": "hold", "hold": change.data["hold"]}
         case "themes_changed":
             return {"type": "ballot"}  # a phone in a vote asks for a fresh ballot
-        case "grid_added" | "grid_changed" | "grid_replaced" | "tables_changed":
+        case "grid_added" | "grid_changed" if change.data["table"] is None:
+            return {"type": change.type, **_grid_payload(change)}
+        case "grid_replaced":  # each phone asks again for the grid of its own tables
+            return {"type": "grid_refresh"}
+        case "tables_changed":
             return {"type": change.type, **_grid_payload(change)}
         case "actions_changed" | "records_changed":
             return {"type": change.type, **_plan_payload(change)}

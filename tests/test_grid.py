@@ -191,14 +191,134 @@ def test_tables_can_be_added_and_renamed_and_the_projector_view_chosen(day2):
     )
 
 
-def test_phones_get_other_contributions_in_batches(app, day2):
-    _code, _console, _board, phones = day2
-    write(phones[0], "Les repas")
-    assert received(phones[1], "grid_added") == []
+def grid_batches(got: list) -> list[dict]:
+    return [payload for name, payload in got if name == "grid_batch"]
+
+
+def batch_changes(got: list) -> list[dict]:
+    """The changes of the common batches among what a phone received."""
+    return [c for name, payload in got if name == "batch" for c in payload["changes"]]
+
+
+def test_a_table_s_grid_reaches_the_phones_at_that_table_only(app, connect, day2):
+    code, _console, _board, phones = day2
+    at_t1 = phones[1].emit("grid_follow", {"tables": {"grille": "t1"}}, callback=True)
+    assert at_t1 == {"ok": True, "grid": {"rows": [], "contributions": []}}
+    at_t2 = connect({"code": code, "role": "participant", "tables": {"grille": "t2"}})
+    write(phones[0], "Les repas", group="t1")
+    write(phones[0], "Les nuits", group="t2")
+    assert received(phones[1], "grid_batch") == []  # batched: nothing before the tick
     app.extensions["facilitate"].pusher.flush()
-    [(_, batch)] = received(phones[1], "batch")
-    [added] = [c for c in batch["changes"] if c["type"] == "grid_added"]
-    assert added["contribution"]["text"] == "Les repas" and added["row"]["table"] == "t1"
+    got = {phone: received(phone) for phone in (phones[1], at_t2, phones[2])}
+    [batch] = grid_batches(got[phones[1]])
+    assert (batch["phase"], batch["table"]) == ("grille", "t1")
+    [added] = batch["changes"]
+    assert added["type"] == "grid_added" and added["contribution"]["text"] == "Les repas"
+    assert added["row"]["table"] == "t1"
+    texts = [c["contribution"]["text"] for b in grid_batches(got[at_t2]) for c in b["changes"]]
+    assert texts == ["Les nuits"]
+    assert grid_batches(got[phones[2]]) == []  # sits at no table: no table's grid
+    for phone_got in got.values():  # and no table's change in the common batch
+        assert batch_changes(phone_got)  # the batch came (a phase, the tables...)
+        assert not any(c["type"].startswith("grid_") for c in batch_changes(phone_got))
+
+
+def test_a_phone_s_snapshot_holds_its_own_table_s_grid(connect, day2):
+    code, _console, _board, phones = day2
+    write(phones[0], "Les repas", group="t1")
+    write(phones[0], "Les nuits", group="t2")
+
+    def texts(state):
+        return sorted(c["text"] for c in state["grid"]["contributions"])
+
+    at_t2 = connect({"code": code, "role": "participant", "tables": {"grille": "t2"}})
+    assert texts(at_t2.ack["state"]) == ["Les nuits"]
+    assert [r["table"] for r in at_t2.ack["state"]["grid"]["rows"]] == ["t2"]
+    assert texts(phones[1].emit("sync", {}, callback=True)["state"]) == []
+    moved = phones[1].emit("grid_follow", {"tables": {"grille": "t1"}}, callback=True)
+    assert sorted(c["text"] for c in moved["grid"]["contributions"]) == ["Les repas"]
+    assert texts(phones[1].emit("sync", {}, callback=True)["state"]) == ["Les repas"]
+    board = connect({"code": code, "role": "board"})
+    assert texts(board.ack["state"]) == ["Les nuits", "Les repas"]  # the projector sees all
+
+
+def test_a_phone_changing_table_stops_hearing_the_old_one(app, day2):
+    _code, _console, _board, phones = day2
+    follow = {"tables": {"grille": "t1"}}
+    assert phones[1].emit("grid_follow", follow, callback=True)["ok"]
+    assert phones[1].emit("grid_follow", {"tables": {"grille": "t3"}}, callback=True)["ok"]
+    write(phones[0], "Les repas", group="t1")
+    write(phones[0], "Le bruit", group="t3")
+    app.extensions["facilitate"].pusher.flush()
+    assert [b["table"] for b in grid_batches(received(phones[1]))] == ["t3"]
+
+
+def test_an_edit_reaches_the_table_and_a_reorder_asks_phones_to_refresh(app, day2):
+    _code, console, _board, phones = day2
+    phones[1].emit("grid_follow", {"tables": {"grille": "t1"}}, callback=True)
+    row = write(phones[0], "Les repas")["row"]
+    first = write(phones[0], "Un", row, "causes")
+    write(phones[0], "Deux", row, "causes")
+    app.extensions["facilitate"].pusher.flush()
+    received(phones[1])
+    edit = {"id": first["id"], "text": "Un, reformulé", "version": 1}
+    assert console.emit("grid_edit", edit, callback=True)["ok"]
+    assert console.emit("grid_reorder", {"id": first["id"], "position": 1}, callback=True)["ok"]
+    app.extensions["facilitate"].pusher.flush()
+    got = received(phones[1])
+    [batch] = grid_batches(got)
+    assert [(c["type"], c["contribution"]["text"]) for c in batch["changes"]] == [
+        ("grid_changed", "Un, reformulé")
+    ]
+    assert {"type": "grid_refresh"} in batch_changes(got)
+
+
+def test_a_grid_without_tables_reaches_every_phone_in_the_common_batch(app, connect, workshop):
+    code, key = workshop["code"], workshop["facilitator_key"]
+    console = connect({"code": code, "role": "facilitator", "key": key})
+    phones = [connect({"code": code, "role": "participant"}) for _ in range(2)]
+    assert console.emit("phase_set", {"phase": "grille"}, callback=True)["ok"]
+    assert phones[0].emit(
+        "grid_set", {"row": None, "column": "situation", "text": "Les repas"}, callback=True
+    )["ok"]
+    app.extensions["facilitate"].pusher.flush()
+    changes = [c for _, b in received(phones[1], "batch") for c in b["changes"]]
+    assert [c["contribution"]["text"] for c in changes if c["type"] == "grid_added"] == [
+        "Les repas"
+    ]
+    state = phones[1].emit("sync", {}, callback=True)["state"]
+    assert [c["text"] for c in state["grid"]["contributions"]] == ["Les repas"]
+
+
+@pytest.mark.parametrize(
+    "tables",
+    [
+        "t1",
+        ["grille"],
+        {"grille": 1},
+        {"grille": ""},
+        {"": "t1"},
+        {"grille": "t" * 65},
+        {f"p{i}": "t1" for i in range(65)},
+    ],
+)
+def test_tables_a_phone_names_must_be_short_texts(connect, day2, tables):
+    code, _console, _board, phones = day2
+    refused = phones[0].emit("grid_follow", {"tables": tables}, callback=True)
+    assert refused["error"]["code"] == "invalid_payload"
+    sio = connect()
+    joined = sio.emit(
+        "join", {"code": code, "role": "participant", "tables": tables}, callback=True
+    )
+    assert joined["error"]["code"] == "invalid_payload"
+    assert phones[0].emit("sync", {}, callback=True)["ok"]  # the seat is still there
+
+
+def test_only_phones_follow_tables(day2):
+    _code, console, board, _phones = day2
+    for screen in (console, board):
+        ack = screen.emit("grid_follow", {"tables": {"grille": "t1"}}, callback=True)
+        assert ack["error"]["code"] == "forbidden"
 
 
 def test_facilitator_reorders_and_merges_contributions_and_rows(day2):
@@ -253,3 +373,18 @@ def test_two_rows_of_a_table_merge_and_keep_every_contribution(day2):
     assert across["error"]["code"] == "invalid_payload"  # tables keep their own grids
     gone = console.emit("grid_row_merge", {"row": second, "into": first}, callback=True)
     assert gone["error"]["code"] == "unknown_row"
+
+
+def test_a_batch_carries_the_list_of_tables_once(app, day2):
+    _code, console, _board, phones = day2
+    for name in ("Table 9", "Table 10", "Table 11"):
+        assert console.emit("table_add", {"name": name}, callback=True)["ok"]
+    app.extensions["facilitate"].pusher.flush()
+    lists = [
+        c["tables"] for c in batch_changes(received(phones[0])) if c["type"] == "tables_changed"
+    ]
+    assert len(lists) == 1 and [t["name"] for t in lists[0]][-3:] == [
+        "Table 9",
+        "Table 10",
+        "Table 11",
+    ]
