@@ -64,7 +64,7 @@ async def drive(server, args, phones: int) -> dict:
 def _cpu_per_write(result: dict, cpu: float) -> None:
     """The server's CPU time over the scenario (settling included), per write sent."""
     writes = result.get("sent") or result.get("joined")
-    if writes:
+    if writes and "server_cpu_ms_per_write" not in result:  # a scenario may measure its own
         result["server_cpu_ms_per_write"] = round(cpu * 1000 / writes, 3)
 
 

@@ -273,6 +273,7 @@ async def grid_burst(run: Run) -> dict:
     """
     await run.step("phase_set", {"phase": PHASE_GRID})
     await _seat_at_tables(run)
+    cpu = run.server.cpu_seconds()  # the burst's own, without the seating
     before = [Counter(p.errors) for p in run.phones]
     ops: set[str] = set()
     deadline = run.deadline()
@@ -297,6 +298,7 @@ async def grid_burst(run: Run) -> dict:
     await asyncio.sleep(1.5)  # the sampled phones' last batch
     result = {**_writes(run, ops), "errors": _errors(run.phones, before)}
     result["tables"] = len({p.tables.get(PHASE_GRID) for p in run.phones} - {None})
+    result["server_cpu_ms_per_write"] = round((run.server.cpu_seconds() - cpu) * 1000 / len(ops), 3)
     if run.real:
         grid = (await run.ask("sync", {}))["state"]["grid"]
         result.update(_check(acked, [c["id"] for c in grid["contributions"]]))

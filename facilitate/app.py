@@ -31,7 +31,8 @@ class Services:
     seats: dict[str, "events.Seat"] = field(default_factory=dict)
     throttle: Throttle = field(default_factory=Throttle)
     phones: Counter = field(default_factory=Counter)  # participants connected, per workshop
-    # (code, role) -> (snapshot, its view): the view a join storm would otherwise rebuild each time
+    # code -> (snapshot, {(role, tables): view}): the views a join storm would otherwise rebuild
+    # each time; a new snapshot of the workshop replaces them all
     views: dict = field(default_factory=dict)
 
 

@@ -140,6 +140,7 @@ def _join(payload: dict) -> dict:
     if role == views.PARTICIPANT:
         tables = check_tables(payload.get("tables"))
         ack["token"], ack["volunteer"], mine = store.join_participant(code, payload.get("token"))
+        tables = _existing(code, tables)
     seat = Seat(code, role, ack.get("token"), tables)
     _take_seat(seat)
     return {**ack, "state": _state(seat, mine)}
@@ -184,15 +185,24 @@ def _phones(code: str) -> int:
     return services().phones[code]
 
 
+def _existing(code: str, tables: tuple) -> tuple:
+    """The tables a phone named that this workshop has (the others would match nothing)."""
+    known = {(table.phase, table.id) for table in services().store.snapshot(code).tables}
+    return tuple(pair for pair in tables if pair in known)
+
+
 def _state(seat: Seat, mine: list[dict] | None = None) -> dict:
     """A seat's snapshot; `mine`, for a phone, its own dots in the open vote."""
     s, code, role = services(), seat.code, seat.role
     snapshot = s.store.snapshot(code)
-    kept = s.views.get((code, role, seat.tables))  # phones at one table share a view
-    if kept is None or kept[0] is not snapshot:
-        view = views.shared_state(role, snapshot, seat.tables)
-        kept = s.views[code, role, seat.tables] = (snapshot, view)
-    return views.with_live_parts(role, kept[1], snapshot, time.time(), _phones(code), mine)
+    kept = s.views.get(code)
+    if kept is None or kept[0] is not snapshot:  # a new snapshot: the older views go
+        kept = s.views[code] = (snapshot, {})
+    built = kept[1]
+    view = built.get((role, seat.tables))  # phones at one table share one view
+    if view is None:
+        view = built[role, seat.tables] = views.shared_state(role, snapshot, seat.tables)
+    return views.with_live_parts(role, view, snapshot, time.time(), _phones(code), mine)
 
 
 @acknowledged("sync")
@@ -206,7 +216,8 @@ def sync(_payload: dict, seat: Seat) -> dict:
 def grid_follow(payload: dict, seat: Seat) -> dict:
     """Sent by a phone that chose its table (`tables`: grid phase -> table): from now on it gets
     the grid of its own tables, and the ack carries that grid as it stands."""
-    moved = Seat(seat.code, seat.role, seat.token, check_tables(field(payload, "tables", dict)))
+    tables = _existing(seat.code, check_tables(field(payload, "tables", dict)))
+    moved = Seat(seat.code, seat.role, seat.token, tables)
     _leave_tables(seat)
     services().seats[request.sid] = moved
     _join_tables(moved)  # in the rooms before the grid is read, as at the join

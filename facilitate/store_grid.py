@@ -229,7 +229,7 @@ class GridStore:
             moved = self._contribution_row(tx, row.id, contribution_id)
             cell = self._cell(tx, row.id, moved.row_id, moved.column)
             self._renumber(cell, moved, position)
-            return self._grid_replaced(tx, row)
+            return self._grid_replaced(tx, row, tx.get(GridRowRow, (row.id, moved.row_id)))
 
     def merge_contribution(self, code: str, contribution_id: str, into: str) -> Change:
         """Join one contribution's text to another of the same cell; nothing of either is lost."""
@@ -243,7 +243,7 @@ class GridStore:
             tx.delete(gone)
             tx.flush()
             self._renumber(self._cell(tx, row.id, kept.row_id, kept.column), kept, kept.position)
-            return self._grid_replaced(tx, row)
+            return self._grid_replaced(tx, row, tx.get(GridRowRow, (row.id, kept.row_id)))
 
     def merge_row(self, code: str, row_id: str, into: str) -> Change:
         """Pour one row's contributions into another row of the same table, and drop the first.
@@ -267,7 +267,7 @@ class GridStore:
                 contribution.row_id, contribution.position = kept.id, len(cell)
                 tx.flush()
             tx.delete(gone)
-            return self._grid_replaced(tx, row)
+            return self._grid_replaced(tx, row, kept)
 
     @staticmethod
     def _grid_row_row(tx: Session, workshop_id: int, row_id: object) -> GridRowRow:
@@ -293,7 +293,7 @@ class GridStore:
                 .order_by(GridRowRow.position)
             ).all()
             self._renumber(siblings, found, position)
-            return self._grid_replaced(tx, row)
+            return self._grid_replaced(tx, row, found)
 
     @staticmethod
     def _cell(tx: Session, workshop_id: int, row_id: str, column: str) -> list:
@@ -315,10 +315,12 @@ class GridStore:
         for index, item in enumerate(others):
             item.position = index
 
-    def _grid_replaced(self, tx: Session, row) -> Change:
+    def _grid_replaced(self, tx: Session, row, where: GridRowRow) -> Change:
+        """The whole grid, after a change within the grid of one table (`where`'s)."""
         tx.flush()
         grid_state = self._grid_state(tx, row)
         data = {"rows": grid_state["grid_rows"], "contributions": grid_state["contributions"]}
+        data["phase"], data["table"] = where.phase, where.table_id  # who refreshes: see push.py
         return Change(self._bump(tx, row), "grid_replaced", data)
 
     def import_text(self, code: str, target: str) -> str:

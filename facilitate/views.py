@@ -354,10 +354,15 @@ def phone_now(change: Change, now: float) -> tuple[str, dict] | None:
 def table_change(change: Change) -> tuple[str, str, dict] | None:
     """A change of one table's grid: `(phase, table, change)`, for the phones at that table
     only (in their `grid_batch`), since a room of a thousand splits into tables of ten."""
-    if change.type in ("grid_added", "grid_changed") and change.data["table"] is not None:
+    if change.type not in ("grid_added", "grid_changed", "grid_replaced"):
+        return None
+    if change.data["table"] is None:
+        return None
+    if change.type == "grid_replaced":  # a reorder or a merge there: its phones ask again
+        item = {"type": "grid_refresh"}
+    else:
         item = {"type": change.type, **_grid_payload(change)}
-        return change.data["phase"], change.data["table"], item
-    return None
+    return change.data["phase"], change.data["table"], item
 
 
 def phone_change(change: Change) -> dict | None:
@@ -383,7 +388,7 @@ def phone_change(change: Change) -> dict | None:
             return {"type": "ballot"}  # a phone in a vote asks for a fresh ballot
         case "grid_added" | "grid_changed" if change.data["table"] is None:
             return {"type": change.type, **_grid_payload(change)}
-        case "grid_replaced":  # each phone asks again for the grid of its own tables
+        case "grid_replaced" if change.data["table"] is None:  # phones ask for it again
             return {"type": "grid_refresh"}
         case "tables_changed":
             return {"type": change.type, **_grid_payload(change)}

@@ -267,10 +267,10 @@ def test_an_edit_reaches_the_table_and_a_reorder_asks_phones_to_refresh(app, day
     app.extensions["facilitate"].pusher.flush()
     got = received(phones[1])
     [batch] = grid_batches(got)
-    assert [(c["type"], c["contribution"]["text"]) for c in batch["changes"]] == [
-        ("grid_changed", "Un, reformulé")
-    ]
-    assert {"type": "grid_refresh"} in batch_changes(got)
+    assert batch["changes"][0]["type"] == "grid_changed"
+    assert batch["changes"][0]["contribution"]["text"] == "Un, reformulé"
+    assert batch["changes"][1:] == [{"type": "grid_refresh"}]  # only this table's phones ask
+    assert not any(c["type"].startswith("grid") for c in batch_changes(got))
 
 
 def test_a_grid_without_tables_reaches_every_phone_in_the_common_batch(app, connect, workshop):
@@ -388,3 +388,12 @@ def test_a_batch_carries_the_list_of_tables_once(app, day2):
         "Table 10",
         "Table 11",
     ]
+
+
+def test_a_table_that_does_not_exist_is_followed_by_nobody(app, day2):
+    _code, _console, _board, phones = day2
+    write(phones[0], "Les repas", group="t1")
+    made_up = {"tables": {"grille": "t99", "nowhere": "t1"}}
+    assert phones[1].emit("grid_follow", made_up, callback=True)["grid"]["rows"] == []
+    app.extensions["facilitate"].pusher.flush()
+    assert grid_batches(received(phones[1])) == []

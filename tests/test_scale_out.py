@@ -118,6 +118,33 @@ def test_phones_hear_of_changes_committed_on_the_other_process(two_servers):
         sio.disconnect()
 
 
+def test_a_table_on_one_process_hears_what_is_written_there_on_the_other(two_servers):
+    a, b = two_servers
+    links = a.open_session("cluster-j2")
+    code, key = links["code"], links["facilitator_key"]
+    console = client(a, {"code": code, "role": "facilitator", "key": key})
+    assert console.call("phase_set", {"phase": "grille"}, timeout=5)["ok"]
+    heard = []
+    listener = socketio.Client()
+    listener.on("grid_batch", heard.append)
+    listener.connect(a.url, transports=["websocket"])
+    join = {"code": code, "role": "participant", "tables": {"grille": "t2"}}
+    assert listener.call("join", join, timeout=5)["ok"]
+    writer = client(b, {"code": code, "role": "participant"})
+    for table, text in (("t1", "Autre table"), ("t2", "Écrit sur B, table 2")):
+        cell = {"row": None, "column": "situation", "text": text, "group": table}
+        assert writer.call("grid_set", cell, timeout=5)["ok"]
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not heard:
+        time.sleep(0.05)
+    time.sleep(1.2)  # a later tick would bring the other table's change, if it were sent
+    texts = [c["contribution"]["text"] for p in heard for c in p["changes"]]
+    assert texts == ["Écrit sur B, table 2"]
+    assert heard[0]["table"] == "t2" and heard[0]["process"]
+    for sio in (console, listener, writer):
+        sio.disconnect()
+
+
 @pytest.mark.browser
 def test_a_projector_counts_the_phones_of_every_process(two_servers, browser):
     a, b = two_servers

@@ -50,7 +50,9 @@ const DIRECT_PHONE_EVENTS = [
 
 // A change inside a phone's `batch`, named like the event that carries it to the board.
 // "ballot" has no event of its own: the themes changed, and a phone in a vote asks for a fresh
-// ballot with `resync`.
+// ballot with `resync`. Nor has "grid_refresh": the facilitator reordered or merged a grid, and
+// the phone asks for the grid of its own tables again (`grid_follow`). Batches carry grid changes
+// of grids without tables only; a table's come in its own `grid_batch`.
 const BATCH_CHANGES = {
   phase: "phase_changed",
   note_hidden: "note_hidden",
@@ -58,11 +60,14 @@ const BATCH_CHANGES = {
   ballot: "ballot",
   grid_added: "grid_added",
   grid_changed: "grid_changed",
-  grid_replaced: "grid_replaced",
+  grid_refresh: "grid_refresh",
   tables_changed: "tables_changed",
   actions_changed: "actions_changed",
   records_changed: "records_changed",
 };
+
+// A change inside a phone's `grid_batch`: the grid of one table it sits at.
+const TABLE_CHANGES = new Set(["grid_added", "grid_changed", "grid_refresh"]);
 
 // Said in the page's language already: these codes are the page's own, not the server's, so
 // errorText() gives their message back as it is.
@@ -85,10 +90,12 @@ function normalise(ack) {
  *
  * - onState(state): a full snapshot, after join and after every sync; it replaces the page's state.
  * - onEvent(name, data): one update to apply to that state (presence included). Phones receive the
- *   changes of their batches under the same names as the board's events.
+ *   changes of their batches and grid batches under the same names as the board's events.
  * - onJoin(ack): the join succeeded (phones read their token here).
  * - onStatus(status, message): "connecting", "connected", "reconnecting" or "error".
  * - getToken(): the participant token to send with join, if any.
+ * - joinFields(): more fields for every join (phones: `tables`, where they sit), read afresh at
+ *   each join, so that a reconnection says where the phone sits now.
  *
  * Returns {send(event, payload) -> Promise<ack>, isJoined(), resync()}. `send` never rejects: a
  * timeout or a lost connection resolves to an error ack with code "timeout" or "offline".
@@ -102,6 +109,7 @@ export function connectLive({
   onJoin = () => {},
   onStatus = () => {},
   getToken = () => null,
+  joinFields = () => ({}),
 }) {
   // WebSocket first; tryAllTransports falls back to long polling where WebSocket is blocked.
   // With several server processes, WebSocket only: long polling would need sticky sessions.
@@ -150,7 +158,7 @@ export function connectLive({
     joined = false;
     syncing = false;
     queued = [];
-    const payload = { code, role };
+    const payload = { ...joinFields(), code, role };
     const token = getToken();
     if (token) payload.token = token;
     const ack = await request("join", payload);
@@ -209,6 +217,7 @@ export function connectLive({
   function receive(name, data) {
     if (!ready()) return void queued.push([name, data]);
     if (name === "batch") return receiveBatch(data);
+    if (name === "grid_batch") return receiveTableBatch(data);
     if (isPhone) return receiveDirect(name, data);
     if (typeof data.rev !== "number") return onEvent(name, data);
     if (data.rev <= rev) return; // already in the state
@@ -239,6 +248,15 @@ export function connectLive({
     }
   }
 
+  // Phones: the changes of one table's grid, for the phones sitting at it. No rev chain: each
+  // change is a row or a contribution whole (the newest version wins), so applying one twice, or
+  // after the snapshot that already holds it, changes nothing.
+  function receiveTableBatch(batch) {
+    for (const change of batch.changes || []) {
+      if (TABLE_CHANGES.has(change.type)) onEvent(change.type, change);
+    }
+  }
+
   // Phones: phase and hold changes apply at once, without moving `rev` (the batch does that).
   function receiveDirect(name, data) {
     if (data.rev <= rev) return; // older than the snapshot
@@ -262,7 +280,7 @@ export function connectLive({
     if (!stopped) onStatus("reconnecting");
   });
 
-  const updates = isPhone ? ["batch", ...DIRECT_PHONE_EVENTS] : ROOM_EVENTS;
+  const updates = isPhone ? ["batch", "grid_batch", ...DIRECT_PHONE_EVENTS] : ROOM_EVENTS;
   for (const name of updates) socket.on(name, (data) => data && receive(name, data));
   // Presence carries no rev: each server process counts its own phones and says it again every
   // half minute; the page adds up the counts heard lately.

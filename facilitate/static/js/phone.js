@@ -697,9 +697,76 @@ let gridColumnsFor = null; // "phase:row" whose column buttons are drawn: redraw
 let changingTable = false; // "Changer de table" shows the table choice again
 const gridInFlight = new Set();
 
-// The server never records who sits at which table: the phone remembers it, per step.
+// The server never records who sits at which table: the phone remembers it, per step, and tells
+// the server for its connection alone, which then sends it the grid of those tables only.
+const tablePrefix = `facilitate:table:${code}:`;
+const FOLLOW_LIMIT = 64; // the server refuses a longer id, or more grid phases, in `tables`
+
 function tableKey(phaseId) {
-  return `facilitate:table:${code}:${phaseId}`;
+  return `${tablePrefix}${phaseId}`;
+}
+
+/**
+ * {grid phase id: table id}: where this phone sits, in every grid phase where it chose a table.
+ * Before the first snapshot the phone does not know its phases: every stored key of this session
+ * counts. An entry the server would refuse (a key edited by hand) is left out, since it would
+ * make the server refuse the whole join.
+ */
+function tablesMap() {
+  // This session's grid phases first: should the stored keys be too many, they are the ones kept.
+  const grids = ((state && state.phases) || []).filter((phase) => phase.kind === "grid");
+  const phases = new Set([...grids.map((phase) => phase.id), ...storedTablePhases()]);
+  const tables = {};
+  for (const phase of phases) {
+    const table = readText(tableKey(phase));
+    if (Object.keys(tables).length >= FOLLOW_LIMIT) break;
+    if (followable(phase) && followable(table)) tables[phase] = table;
+  }
+  return tables;
+}
+
+function followable(id) {
+  return typeof id === "string" && id.length > 0 && id.length <= FOLLOW_LIMIT;
+}
+
+// The phases named in this session's table keys. Where storage is refused the values live in
+// memory only; the phases of the snapshot find those.
+function storedTablePhases() {
+  try {
+    const storage = window.localStorage;
+    const keys = Array.from({ length: storage.length }, (_, index) => storage.key(index));
+    return keys.filter((key) => key && key.startsWith(tablePrefix)).map((key) => key.slice(tablePrefix.length));
+  } catch {
+    return [];
+  }
+}
+
+let following = 0; // the last grid_follow sent: only its answer is taken
+let heldGrid = null; // grid changes heard while a grid_follow awaits its answer
+
+/**
+ * Tell the server where this phone sits now, and take the grid it answers with. Changes heard
+ * meanwhile may be newer than that grid: they are applied again on top. On a refusal or a
+ * timeout the phone keeps what it had: the next join carries the tables anyway.
+ */
+async function followTables() {
+  const mine = ++following;
+  heldGrid = [];
+  const ack = await live.send("grid_follow", { tables: tablesMap() });
+  if (mine !== following) return; // a newer request was sent: its answer is the one to take
+  const held = heldGrid;
+  heldGrid = null;
+  if (!ack.ok || !state) return;
+  applyGridReplaced(state, ack);
+  for (const [name, data] of held) applyGridUpdate(name, data);
+  renderGrid();
+}
+
+// A row or a contribution from a batch or a table's grid_batch: both say it whole.
+function applyGridUpdate(name, data) {
+  if (heldGrid) heldGrid.push([name, data]);
+  if (name === "grid_added") applyGridAdded(state, data);
+  else applyGridChanged(state, data);
 }
 
 /** The table this phone chose for the grid phase: a table id, null when the phase has none. */
@@ -774,6 +841,8 @@ function chooseTable(event) {
   changingTable = false;
   gridRow = null;
   renderGrid();
+  // Even the same table again: tapping it is how one retries after a grid_follow that failed.
+  followTables();
 }
 
 function renderRowList(rows) {
@@ -1026,9 +1095,8 @@ function onEvent(name, data) {
     state.closed = true;
     renderMine(); // nothing can be withdrawn any more
   }
-  else if (name === "grid_added") applyGridAdded(state, data);
-  else if (name === "grid_changed") applyGridChanged(state, data);
-  else if (name === "grid_replaced") applyGridReplaced(state, data);
+  else if (name === "grid_added" || name === "grid_changed") applyGridUpdate(name, data);
+  else if (name === "grid_refresh") return void followTables(); // renders when the grid arrives
   else if (name === "tables_changed") applyTables(state, data);
   else if (name === "actions_changed") state.actions = data.actions || [];
   else if (name === "records_changed") state.records = data.records || [];
@@ -1081,6 +1149,7 @@ const live = connectLive({
   code,
   role: "participant",
   getToken: () => readText(tokenKey),
+  joinFields: () => ({ tables: tablesMap() }),
   onState,
   onEvent,
   onJoin,
