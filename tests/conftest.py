@@ -255,6 +255,14 @@ def axe(axe_source):
     """
 
     def check(page, include: str | None = None) -> list[tuple[str, str, str]]:
+        # A note fading in is checked at its final colours, not halfway through its fade.
+        # (Polled from here: the pages' CSP forbids the eval that wait_for_function needs.)
+        settled = """() => document.getAnimations().every((a) => a.playState !== "running"
+            || a.effect?.getTiming().iterations === Infinity)"""
+        for _ in range(50):
+            if page.evaluate(settled):
+                break
+            page.wait_for_timeout(100)
         page.evaluate(axe_source)
         result = page.evaluate(
             """async ([include, tags]) => {
