@@ -187,6 +187,8 @@ def _phones(code: str) -> int:
 
 def _existing(code: str, tables: tuple) -> tuple:
     """The tables a phone named that this workshop has (the others would match nothing)."""
+    if not tables:
+        return ()
     known = {(table.phase, table.id) for table in services().store.snapshot(code).tables}
     return tuple(pair for pair in tables if pair in known)
 

@@ -123,19 +123,20 @@ THEME_COLUMNS = (THEMES.c.id, THEMES.c.title, THEMES.c.phase, THEMES.c.sort_key)
 THEME_BY_ID = select(*THEME_COLUMNS).where(
     THEMES.c.workshop_id == bindparam("workshop_id"), THEMES.c.id == bindparam("item_id")
 )
+# A note's columns in the order of `workshop.Note`.
+NOTE_COLUMNS = (
+    NOTES.c.id,
+    NOTES.c.text,
+    NOTES.c.sort_key,
+    NOTES.c.phase,
+    NOTES.c.lane,
+    NOTES.c.revealed,
+    NOTES.c.hidden,
+    NOTES.c.theme_id,
+)
 # A note on the ballot and, if it is grouped, its theme (null columns otherwise).
 NOTE_AND_THEME = (
-    select(
-        NOTES.c.id,
-        NOTES.c.text,
-        NOTES.c.sort_key,
-        NOTES.c.phase,
-        NOTES.c.lane,
-        NOTES.c.revealed,
-        NOTES.c.hidden,
-        NOTES.c.theme_id,
-        *THEME_COLUMNS,
-    )
+    select(*NOTE_COLUMNS, *THEME_COLUMNS)
     .select_from(
         NOTES.outerjoin(
             THEMES,

@@ -20,6 +20,7 @@ from .store_core import (
     DOTS_OF_PARTICIPANT,
     INSERT_DOT,
     NOTE_AND_THEME,
+    NOTE_COLUMNS,
     PARTICIPANT,
     THEME_BY_ID,
     VOTE_SEAT,
@@ -205,8 +206,9 @@ class PrioritiesStore:
         found = db.execute(NOTE_AND_THEME, at).first()
         if found is None:
             return False
-        theme = Theme(*found[8:]) if found.theme_id and found[8] is not None else None
-        return priorities.note_on_ballot(Note(*found[:8]), theme, in_view)
+        note, theme = found[: len(NOTE_COLUMNS)], found[len(NOTE_COLUMNS) :]
+        grouped = found.theme_id is not None and theme[0] is not None  # a theme still there
+        return priorities.note_on_ballot(Note(*note), Theme(*theme) if grouped else None, in_view)
 
     def retract_dot(
         self, code: str, token: str, target: str, dot_id: str | None

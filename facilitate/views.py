@@ -351,12 +351,16 @@ def phone_now(change: Change, now: float) -> tuple[str, dict] | None:
     return None
 
 
+def _at_a_table(change: Change) -> bool:
+    """Whether a change is within the grid of one table: its phones alone hear of it."""
+    grid_types = ("grid_added", "grid_changed", "grid_replaced")
+    return change.type in grid_types and change.data["table"] is not None
+
+
 def table_change(change: Change) -> tuple[str, str, dict] | None:
     """A change of one table's grid: `(phase, table, change)`, for the phones at that table
     only (in their `grid_batch`), since a room of a thousand splits into tables of ten."""
-    if change.type not in ("grid_added", "grid_changed", "grid_replaced"):
-        return None
-    if change.data["table"] is None:
+    if not _at_a_table(change):
         return None
     if change.type == "grid_replaced":  # a reorder or a merge there: its phones ask again
         item = {"type": "grid_refresh"}
@@ -386,9 +390,9 @@ def phone_change(change: Change) -> dict | None:
             return {"type": "hold", "hold": change.data["hold"]}
         case "themes_changed":
             return {"type": "ballot"}  # a phone in a vote asks for a fresh ballot
-        case "grid_added" | "grid_changed" if change.data["table"] is None:
+        case "grid_added" | "grid_changed" if not _at_a_table(change):
             return {"type": change.type, **_grid_payload(change)}
-        case "grid_replaced" if change.data["table"] is None:  # phones ask for it again
+        case "grid_replaced" if not _at_a_table(change):  # phones ask for it again
             return {"type": "grid_refresh"}
         case "tables_changed":
             return {"type": change.type, **_grid_payload(change)}
