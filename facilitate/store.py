@@ -31,6 +31,7 @@ from .store_core import (
     WORKSHOP_STATE,
     kit_from_json,
 )
+from .store_driver import Driver
 from .store_grid import GridStore
 from .store_plan import PlanStore
 from .store_priorities import PrioritiesStore
@@ -88,6 +89,7 @@ class Store(PrioritiesStore, GridStore, PlanStore):
 
     def __init__(self, url: str, secret_key: str) -> None:
         self.engine = engine_for(url)
+        self.driver = Driver(self.engine)  # the hot paths (store_core.py)
         self.unit = sessionmaker(self.engine, expire_on_commit=False)
         self.secret_key = secret_key
         # Every write holds this lock. Under eventlet it is a green lock (made after
@@ -180,7 +182,7 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         next one: it is kept, and a storm of phones joining at once reads it from the database
         once (each join still asks the database for the current revision).
         """
-        with self.engine.connect() as db:
+        with self.driver.connect() as db:
             rev = db.execute(WORKSHOP_REV, {"code": code}).scalar()
         if rev is None:
             raise Refusal("unknown_session")
@@ -239,7 +241,7 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         The token is the one it sent if this workshop knows it, else a new one. A closed
         workshop stores no one new: the phone may read, and has nothing to write.
         """
-        with self.engine.connect() as db:
+        with self.driver.connect() as db:
             state = db.execute(WORKSHOP_STATE, {"code": code}).one_or_none()
             if state is None:
                 raise Refusal("unknown_session")
@@ -253,7 +255,7 @@ class Store(PrioritiesStore, GridStore, PlanStore):
                 return rules.new_secret(), False, []
         token = rules.new_secret()
         digest = rules.digest(self.secret_key, token)
-        with self.lock, self.engine.begin() as db:
+        with self.lock, self.driver.begin() as db:
             db.execute(
                 INSERT_PARTICIPANT,
                 {"workshop_id": state.id, "token_digest": digest, "volunteer": False},
@@ -274,7 +276,7 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         `secret`, drawn by the phone for this note alone, lets it withdraw the note later.
         """
         try:
-            with self.lock, self.engine.begin() as db:
+            with self.lock, self.driver.begin() as db:
                 bumped = db.execute(BUMP_OPEN_WORKSHOP, {"session_code": code}).one_or_none()
                 if bumped is None:
                     self._refuse_write(db, code)

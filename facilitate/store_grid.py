@@ -102,7 +102,7 @@ class GridStore:
     ) -> tuple[dict, Change | None]:
         """Add `text` to a cell (`cell`: phase?, group?, row, column); a resend adds nothing."""
         try:
-            with self.lock, self.engine.begin() as db:
+            with self.lock, self.driver.begin() as db:
                 bumped = db.execute(BUMP_OPEN_WORKSHOP, {"session_code": code}).one_or_none()
                 if bumped is None:
                     self._refuse_write(db, code)

@@ -151,7 +151,7 @@ class PrioritiesStore:
         are acknowledged to the phone alone, so that a vote storm does not flood the board.
         """
         try:
-            with self.lock, self.engine.begin() as db:
+            with self.lock, self.driver.begin() as db:
                 state, phase, participant = self._vote_seat(db, code, token)
                 at = {"workshop_id": state.id, "phase": phase.id, "participant_id": participant}
                 mine = db.execute(DOTS_OF_PARTICIPANT, at).all()
@@ -166,7 +166,7 @@ class PrioritiesStore:
                 db.execute(INSERT_DOT, {**at, "id": dot_id, "target": target})
                 return phase.budget - len(mine) - 1, None if mine else self._voted(db, at)
         except IntegrityError:  # the id of a dot already stored: nothing more to place
-            with self.engine.connect() as db:
+            with self.driver.connect() as db:
                 state, phase, participant = self._vote_seat(db, code, token)
                 at = {"workshop_id": state.id, "phase": phase.id, "participant_id": participant}
                 return phase.budget - len(db.execute(DOTS_OF_PARTICIPANT, at).all()), None
@@ -214,7 +214,7 @@ class PrioritiesStore:
         self, code: str, token: str, target: str, dot_id: str | None
     ) -> tuple[int, Change | None]:
         """Take one dot back: the one named by `dot_id`, else one of this phone's on `target`."""
-        with self.lock, self.engine.begin() as db:
+        with self.lock, self.driver.begin() as db:
             state, phase, participant = self._vote_seat(db, code, token)
             at = {"workshop_id": state.id, "phase": phase.id, "participant_id": participant}
             mine = db.execute(DOTS_OF_PARTICIPANT, at).all()
@@ -247,7 +247,7 @@ class PrioritiesStore:
 
     def my_dots(self, code: str, token: str) -> list[dict]:
         """This phone's dots in the current vote: it alone may see them."""
-        with self.engine.connect() as db:
+        with self.driver.connect() as db:
             state = db.execute(WORKSHOP_STATE, {"code": code}).one_or_none()
             if state is None:
                 raise Refusal("unknown_session")
