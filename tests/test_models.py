@@ -20,6 +20,18 @@ def test_an_earlier_database_gains_the_new_columns_and_keeps_its_sessions(app, c
     upgraded.engine.dispose()
 
 
+def test_an_earlier_database_gains_the_new_indexes(app, client, workshop):
+    store = app.extensions["facilitate"].store
+    with store.engine.begin() as connection:  # as the schema was before the held notes' index
+        connection.execute(text("DROP INDEX ix_notes_pending"))
+    upgraded = Store(app.config["DATABASE_URL"], "test-secret")
+    upgraded.create_schema()
+    indexes = {i["name"]: i["column_names"] for i in inspect(store.engine).get_indexes("notes")}
+    assert indexes["ix_notes_pending"] == ["workshop_id", "revealed", "hidden"]
+    assert upgraded.snapshot(workshop["code"]).workshop.title == "Atelier test"
+    upgraded.engine.dispose()
+
+
 def test_sessions_past_the_retention_period_are_deleted_with_all_they_hold(
     app, client, connect, monkeypatch
 ):
