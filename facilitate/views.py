@@ -154,11 +154,10 @@ def shared_state(role: str, snapshot: Snapshot, tables: tuple = ()) -> dict:
     if w.published:
         state["minutes_url"] = minutes_path(w.code)
     vote_open = _vote_open(snapshot)
-    visible = [n for n in snapshot.notes if not n.hidden]
     if role == BOARD:
-        state["notes"] = [note_for_board(n) for n in visible if n.revealed]
+        state["notes"] = [note_for_board(n) for n in snapshot.notes if n.revealed and not n.hidden]
     elif role == FACILITATOR:
-        state["notes"] = [note_for_facilitator(n) for n in visible]
+        state["notes"] = [note_for_facilitator(n) for n in snapshot.notes if not n.hidden]
         state["warn_above"] = w.kit.warn_above
     if role in (BOARD, FACILITATOR):
         state["pending"] = snapshot.pending

@@ -142,9 +142,9 @@ def advance(snapshot: Snapshot, change: Change) -> Snapshot | None:
         case "votes_progress" if d["phase"] == snapshot.workshop.phase:
             fields = {"voters": d["voters"]}
         case "grid_added":
-            rows = snapshot.grid_rows + ((d["row"],) if d["row"] else ())
+            rows = snapshot.grid_rows
             fields = {
-                "grid_rows": tuple(sorted(rows, key=lambda r: r.position)),
+                "grid_rows": _insorted(rows, d["row"], _row_order) if d["row"] else rows,
                 "contributions": _insorted(snapshot.contributions, d["contribution"], _cell_order),
             }
         case _:
@@ -154,6 +154,10 @@ def advance(snapshot: Snapshot, change: Change) -> Snapshot | None:
 
 def _board_order(note: Note) -> tuple:
     return (note.sort_key, note.id)
+
+
+def _row_order(row) -> int:
+    return row.position
 
 
 def _cell_order(contribution) -> tuple:
