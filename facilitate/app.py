@@ -1,6 +1,6 @@
 """The application factory: it only wires settings, storage, kits, routes and events."""
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,6 +13,7 @@ from .kits import BUILTIN_DIR, Kit, KitError, load_kits
 from .push import Pusher
 from .store import Store
 from .throttle import Throttle
+from .views import KeptViews
 
 socketio = SocketIO()
 
@@ -31,9 +32,8 @@ class Services:
     seats: dict[str, "events.Seat"] = field(default_factory=dict)
     throttle: Throttle = field(default_factory=Throttle)
     phones: Counter = field(default_factory=Counter)  # participants connected, per workshop
-    # code -> (snapshot, {(role, tables): view}): the views a join storm would otherwise rebuild
-    # each time; a new snapshot of the workshop replaces them all
-    views: dict = field(default_factory=dict)
+    # code -> its views, kept: a join storm would otherwise rebuild them for every phone
+    views: defaultdict = field(default_factory=lambda: defaultdict(KeptViews))
 
 
 def create_app(test_config: dict | None = None) -> Flask:

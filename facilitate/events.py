@@ -197,13 +197,7 @@ def _state(seat: Seat, mine: list[dict] | None = None) -> dict:
     """A seat's snapshot; `mine`, for a phone, its own dots in the open vote."""
     s, code, role = services(), seat.code, seat.role
     snapshot = s.store.snapshot(code)
-    kept = s.views.get(code)
-    if kept is None or kept[0] is not snapshot:  # a new snapshot: the older views go
-        kept = s.views[code] = (snapshot, {})
-    built = kept[1]
-    view = built.get((role, seat.tables))  # phones at one table share one view
-    if view is None:
-        view = built[role, seat.tables] = views.shared_state(role, snapshot, seat.tables)
+    view = s.views[code].shared(role, seat.tables, snapshot)
     return views.with_live_parts(role, view, snapshot, time.time(), _phones(code), mine)
 
 

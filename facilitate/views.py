@@ -123,10 +123,43 @@ def with_live_parts(
     return state
 
 
-def shared_state(role: str, snapshot: Snapshot, tables: tuple = ()) -> dict:
+class KeptViews:
+    """One workshop's `shared_state`s, each built once for its latest snapshot.
+
+    The grid seen from each table is kept longer: for as long as the snapshot's grid is the
+    same (a note or a dot does not touch it). During a note burst interleaved with a rejoin
+    storm, each join otherwise filtered the whole grid again for its table.
+    """
+
+    def __init__(self) -> None:
+        self.snapshot: Snapshot | None = None
+        self.views: dict[tuple, dict] = {}  # (role, tables) -> its shared state
+        self.grid: tuple = (None, None)  # the (rows, contributions) the grids were built from
+        self.grids: dict[tuple | None, dict] = {}  # tables (None: whole) -> grid_state
+
+    def shared(self, role: str, tables: tuple, snapshot: Snapshot) -> dict:
+        if snapshot is not self.snapshot:
+            self.snapshot, self.views = snapshot, {}
+            rows, contributions = snapshot.grid_rows, snapshot.contributions
+            if rows is not self.grid[0] or contributions is not self.grid[1]:
+                self.grid, self.grids = (rows, contributions), {}
+        view = self.views.get((role, tables))  # phones at one table share one view
+        if view is None:
+            seen_from = tables if role == PARTICIPANT else None
+            grid = self.grids.get(seen_from)
+            if grid is None:
+                grid = self.grids[seen_from] = grid_state(snapshot, seen_from)
+            view = self.views[role, tables] = shared_state(role, snapshot, tables, grid)
+        return view
+
+
+def shared_state(role: str, snapshot: Snapshot, tables: tuple = (), grid=None) -> dict:
     """What every screen of one role sees of a snapshot: the same for all, so it can be kept
     for the snapshot's life (never mutate it: `with_live_parts` copies it). A phone sees the
-    grid of the `tables` it sits at, and every grid without tables."""
+    grid of the `tables` it sits at, and every grid without tables; `grid`, when given, is
+    that grid already built."""
+    if grid is None:
+        grid = grid_state(snapshot, tables if role == PARTICIPANT else None)
     w = snapshot.workshop
     state = {
         "rev": w.rev,
@@ -142,7 +175,7 @@ def shared_state(role: str, snapshot: Snapshot, tables: tuple = ()) -> dict:
         "notes": [],
         "rankings": _rankings(snapshot.rounds),
         "tables": [table_view(t) for t in snapshot.tables],
-        "grid": grid_state(snapshot, tables if role == PARTICIPANT else None),
+        "grid": grid,
         "grid_view": snapshot.grid_view,
         "actions": [action_view(a) for a in snapshot.actions],
         "records": [record_view(r) for r in snapshot.records],

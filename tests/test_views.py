@@ -97,3 +97,38 @@ def test_timer_counts_down_from_the_server_clock():
     assert views.timer_view(running, NOW) == {"running": True, "remaining": 121}
     assert views.timer_view(running, NOW + 500) == {"running": True, "remaining": 0}
     assert views.timer_view(Timer(90), NOW) == {"running": False, "remaining": 90}
+
+
+def test_kept_views_follow_every_change_and_rebuild_a_table_grid_only_when_the_grid_changed():
+    from facilitate.grid import Contribution, GridRow, Table
+    from facilitate.workshop import advance
+
+    workshop = Workshop("K7P2QX", "Atelier", KIT, "grille", False, False, 7)
+    row = GridRow("r1", "grille", "t1", 0)
+    first = Snapshot(
+        workshop,
+        (LIVE,),
+        tables=(Table("t1", "Table 1", "grille", 0), Table("t2", "Table 2", "grille", 1)),
+        grid_rows=(row,),
+        contributions=(Contribution("c1", "r1", "situation", "Nuit", 0),),
+    )
+    kept, at_t1 = views.KeptViews(), (("grille", "t1"),)
+    before = kept.shared(views.PARTICIPANT, at_t1, first)
+    assert kept.shared(views.PARTICIPANT, at_t1, first) is before  # one build per snapshot
+    assert [c["id"] for c in before["grid"]["contributions"]] == ["c1"]
+    assert kept.shared(views.PARTICIPANT, (("grille", "t2"),), first)["grid"]["rows"] == []
+
+    note = Note("n2", "Autre", 9, "idees")
+    noted = advance(first, Change(8, "note_added", {"note": note, "pending": 0}))
+    after_note = kept.shared(views.PARTICIPANT, at_t1, noted)
+    assert after_note["rev"] == 8 and after_note is not before  # a new rev: a new view...
+    assert after_note["grid"] is before["grid"]  # ...around the same table grid
+
+    added = Contribution("c2", "r1", "causes", "Sous-effectif", 0)
+    data = {"contribution": added, "row": None, "phase": "grille", "table": "t1"}
+    celled = advance(noted, Change(9, "grid_added", data))
+    after_cell = kept.shared(views.PARTICIPANT, at_t1, celled)
+    assert after_cell["rev"] == 9
+    assert sorted(c["id"] for c in after_cell["grid"]["contributions"]) == ["c1", "c2"]
+    whole = kept.shared(views.FACILITATOR, (), celled)["grid"]
+    assert sorted(c["id"] for c in whole["contributions"]) == ["c1", "c2"]
