@@ -4,6 +4,8 @@ The anonymity guarantee lives here. No function below emits an author, a token, 
 time of writing; the board never sees a held or hidden note; a phone sees no other person's note.
 """
 
+from collections.abc import Callable
+
 import markdown
 import nh3
 
@@ -82,6 +84,10 @@ def ranking_view(ranking: tuple[Priority, ...], voters: int) -> dict:
     return {"voters": voters, "counts_shown": shown, "ranking": rows}
 
 
+def _tables(tables: tuple) -> list[dict]:
+    return [table_view(t) for t in tables]
+
+
 def _rankings(rounds: dict[str, VoteRound]) -> dict:
     return {phase: ranking_view(r.ranking, r.voters) for phase, r in rounds.items() if r.revealed}
 
@@ -126,40 +132,43 @@ def with_live_parts(
 class KeptViews:
     """One workshop's `shared_state`s, each built once for its latest snapshot.
 
-    The grid seen from each table is kept longer: for as long as the snapshot's grid is the
-    same (a note or a dot does not touch it). During a note burst interleaved with a rejoin
-    storm, each join otherwise filtered the whole grid again for its table.
+    Their costly parts (a revealed ranking of every note, the tables, the grid seen from each
+    table) are kept longer: for as long as what they are made of is the same object, since a
+    note or a dot renews the snapshot and nothing else. After a vote and a grid, each join of
+    a reconnect storm otherwise rebuilt some 3,000 of them, a note having just come in.
     """
 
     def __init__(self) -> None:
         self.snapshot: Snapshot | None = None
         self.views: dict[tuple, dict] = {}  # (role, tables) -> its shared state
-        self.grid: tuple = (None, None)  # the (rows, contributions) the grids were built from
-        self.grids: dict[tuple | None, dict] = {}  # tables (None: whole) -> grid_state
+        self.parts: dict[object, tuple] = {}  # name -> (what it was built from, the part)
 
     def shared(self, role: str, tables: tuple, snapshot: Snapshot) -> dict:
         if snapshot is not self.snapshot:
             self.snapshot, self.views = snapshot, {}
-            rows, contributions = snapshot.grid_rows, snapshot.contributions
-            if rows is not self.grid[0] or contributions is not self.grid[1]:
-                self.grid, self.grids = (rows, contributions), {}
         view = self.views.get((role, tables))  # phones at one table share one view
         if view is None:
-            seen_from = tables if role == PARTICIPANT else None
-            grid = self.grids.get(seen_from)
-            if grid is None:
-                grid = self.grids[seen_from] = grid_state(snapshot, seen_from)
-            view = self.views[role, tables] = shared_state(role, snapshot, tables, grid)
+            view = self.views[role, tables] = shared_state(role, snapshot, tables, self.part)
         return view
 
+    def part(self, name: object, sources: tuple, build: Callable) -> object:
+        """`build(*sources)`, kept until one of `sources` is another object."""
+        found = self.parts.get(name)
+        if found is None or any(a is not b for a, b in zip(found[0], sources, strict=True)):
+            found = self.parts[name] = (sources, build(*sources))
+        return found[1]
 
-def shared_state(role: str, snapshot: Snapshot, tables: tuple = (), grid=None) -> dict:
+
+def _build(_name: object, sources: tuple, build: Callable) -> object:
+    return build(*sources)
+
+
+def shared_state(role: str, snapshot: Snapshot, tables: tuple = (), part=_build) -> dict:
     """What every screen of one role sees of a snapshot: the same for all, so it can be kept
     for the snapshot's life (never mutate it: `with_live_parts` copies it). A phone sees the
-    grid of the `tables` it sits at, and every grid without tables; `grid`, when given, is
-    that grid already built."""
-    if grid is None:
-        grid = grid_state(snapshot, tables if role == PARTICIPANT else None)
+    grid of the `tables` it sits at, and every grid without tables. `part(name, sources,
+    build)` builds a part of it, or gives it back as `KeptViews` kept it."""
+    seen_from = tables if role == PARTICIPANT else None
     w = snapshot.workshop
     state = {
         "rev": w.rev,
@@ -173,9 +182,13 @@ def shared_state(role: str, snapshot: Snapshot, tables: tuple = (), grid=None) -
         "hold": w.hold,
         "closed": w.closed,
         "notes": [],
-        "rankings": _rankings(snapshot.rounds),
-        "tables": [table_view(t) for t in snapshot.tables],
-        "grid": grid,
+        "rankings": part("rankings", (snapshot.rounds,), _rankings),
+        "tables": part("tables", (snapshot.tables,), _tables),
+        "grid": part(
+            ("grid", seen_from),
+            (snapshot.grid_rows, snapshot.contributions),
+            lambda rows, contributions: grid_view(rows, contributions, seen_from),
+        ),
         "grid_view": snapshot.grid_view,
         "actions": [action_view(a) for a in snapshot.actions],
         "records": [record_view(r) for r in snapshot.records],
@@ -206,9 +219,8 @@ def shared_state(role: str, snapshot: Snapshot, tables: tuple = (), grid=None) -
     return state
 
 
-def grid_state(snapshot: Snapshot, tables: tuple | None) -> dict:
-    """The grid of a snapshot: whole (`tables` None), or as a phone sitting at `tables` sees it."""
-    rows, contributions = snapshot.grid_rows, snapshot.contributions
+def grid_view(rows: tuple, contributions: tuple, tables: tuple | None) -> dict:
+    """A grid: whole (`tables` None), or as a phone sitting at `tables` sees it."""
     if tables is not None:
         rows, contributions = grid.grid_seen_at(tables, rows, contributions)
     return {

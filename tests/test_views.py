@@ -99,7 +99,7 @@ def test_timer_counts_down_from_the_server_clock():
     assert views.timer_view(Timer(90), NOW) == {"running": False, "remaining": 90}
 
 
-def test_kept_views_follow_every_change_and_rebuild_a_table_grid_only_when_the_grid_changed():
+def test_kept_views_follow_every_change_and_rebuild_a_part_only_when_it_changed():
     from facilitate.grid import Contribution, GridRow, Table
     from facilitate.workshop import advance
 
@@ -122,7 +122,9 @@ def test_kept_views_follow_every_change_and_rebuild_a_table_grid_only_when_the_g
     noted = advance(first, Change(8, "note_added", {"note": note, "pending": 0}))
     after_note = kept.shared(views.PARTICIPANT, at_t1, noted)
     assert after_note["rev"] == 8 and after_note is not before  # a new rev: a new view...
-    assert after_note["grid"] is before["grid"]  # ...around the same table grid
+    assert after_note["grid"] is before["grid"]  # ...around the same table grid, tables...
+    assert after_note["tables"] is before["tables"] and len(after_note["tables"]) == 2
+    assert after_note["rankings"] is before["rankings"]  # ...and rankings
 
     added = Contribution("c2", "r1", "causes", "Sous-effectif", 0)
     data = {"contribution": added, "row": None, "phase": "grille", "table": "t1"}
