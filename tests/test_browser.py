@@ -199,6 +199,42 @@ def test_phones_vote_and_the_projector_shows_the_ranking(live_server, browser, s
     screenshot(phones[1], "phone-ranking-360")
 
 
+def test_a_phone_shows_the_first_priorities_and_sends_to_the_screen_for_the_rest(
+    live_server, browser, screenshot
+):
+    links = live_server.open_session(title="Grande salle")
+    code, key = links["code"], links["facilitator_key"]
+    facilitator = socketio.Client()
+    facilitator.connect(live_server.url, transports=["websocket"])
+    facilitator.call("join", {"code": code, "role": "facilitator", "key": key})
+    facilitator.call("phase_set", {"phase": "idees"})
+    writer = socketio.Client()
+    writer.connect(live_server.url, transports=["websocket"])
+    writer.call("join", {"code": code, "role": "participant"})
+    ideas = [f"Idée numéro {i}" for i in range(1, 13)]
+    ids = [writer.call("note_add", {"text": text})["note"]["id"] for text in ideas]
+    facilitator.call("phase_set", {"phase": "gommettes"})
+    for first in range(0, len(ids), 3):  # each idea one dot, three per phone
+        voter = socketio.Client()
+        voter.connect(live_server.url, transports=["websocket"])
+        voter.call("join", {"code": code, "role": "participant"})
+        for note_id in ids[first : first + 3]:
+            assert voter.call("vote_cast", {"note_id": note_id})["ok"]
+        voter.disconnect()
+    phone = browser.new_context(**PHONE).new_page()
+    phone.goto(links["join_url"])
+    expect(phone.locator(".ballot-item")).to_have_count(12)
+    assert facilitator.call("votes_reveal", {})["ok"]
+    expect(phone.locator("#ranking li")).to_have_count(10)
+    expect(phone.get_by_text("Et 2 autres priorités, sur l'écran de la salle.")).to_be_visible()
+    phone.reload()  # the same from a snapshot
+    expect(phone.locator("#ranking li")).to_have_count(10)
+    expect(phone.get_by_text("Et 2 autres priorités, sur l'écran de la salle.")).to_be_visible()
+    screenshot(phone, "phone-ranking-more-360")
+    for client in (writer, facilitator):
+        client.disconnect()
+
+
 def test_a_phone_fills_the_grid_and_the_projector_shows_the_cell(live_server, browser, screenshot):
     links = live_server.open_session(kit="cluster-j2", title="Journée 2 : diagnostic")
     facilitator = socketio.Client()

@@ -161,6 +161,32 @@ def test_no_screen_gets_a_count_before_the_reveal(room):
         assert got["ranking"] == revealed["ranking"]
 
 
+def test_phones_get_the_first_priorities_and_the_board_the_whole_ranking(room, connect):
+    from facilitate.views import PHONE_RANKING
+
+    room.step("idees")
+    writer = room.phones[1]
+    texts = [f"Idée {i}" for i in range(PHONE_RANKING + 2)]
+    for text in texts:
+        room.notes[text] = writer.emit("note_add", {"text": text}, callback=True)["note"]["id"]
+    room.step("gommettes")
+    for phone in room.phones:
+        received(phone)
+    for first in range(0, len(texts), 3):  # every idea gets a dot; a phone has three
+        voter = connect({"code": room.code, "role": "participant"})
+        for text in texts[first : first + 3]:
+            assert room.vote(voter, text)["ok"]
+    whole = room.fac("votes_reveal", {})["ranking"]
+    assert len(whole) == PHONE_RANKING + 2
+    [(_, revealed)] = received(room.phones[0], "votes_revealed")
+    assert revealed["ranking"] == whole[:PHONE_RANKING] and revealed["more"] == 2
+    rejoined = connect({"code": room.code, "role": "participant"}).ack["state"]
+    assert rejoined["rankings"]["gommettes"]["ranking"] == whole[:PHONE_RANKING]
+    assert rejoined["rankings"]["gommettes"]["more"] == 2
+    board = room.board.emit("sync", {}, callback=True)["state"]["rankings"]["gommettes"]
+    assert board["ranking"] == whole and "more" not in board
+
+
 def test_fewer_than_three_voters_see_no_count(room):
     room.step("gommettes")
     room.vote(room.phones[0], "Bruit")

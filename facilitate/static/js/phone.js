@@ -71,6 +71,7 @@ const view = {
   rankingFew: byId("ranking-few"),
   rankingEmpty: byId("ranking-empty"),
   ranking: byId("ranking"),
+  rankingMore: byId("ranking-more"),
   orphans: byId("ballot-orphans"),
   orphansText: byId("ballot-orphans-text"),
   orphansTake: byId("ballot-orphans-take"),
@@ -413,6 +414,12 @@ function renderRanking(round) {
   view.rankingFew.hidden = round.counts_shown;
   view.rankingEmpty.hidden = round.ranking.length > 0;
   view.ranking.replaceChildren(...rankingItems(round));
+  // A phone gets the first priorities only; the room's screen shows them all.
+  const more = round.more || 0;
+  view.rankingMore.hidden = more === 0;
+  view.rankingMore.textContent = more
+    ? tn(more, "Et {n} autre priorité, sur l'écran de la salle.", "Et {n} autres priorités, sur l'écran de la salle.")
+    : "";
 }
 
 function onBallotClick(event) {

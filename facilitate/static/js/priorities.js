@@ -62,9 +62,11 @@ export function applyThemes(state, { themes, grouping }) {
   }
 }
 
-/** Apply `votes_revealed` (or the ack of `votes_reveal`) to a state. */
-export function applyReveal(state, phaseId, { voters, counts_shown: countsShown, ranking }) {
-  state.rankings = { ...(state.rankings || {}), [phaseId]: { voters, counts_shown: countsShown, ranking } };
+/** Apply `votes_revealed` (or the ack of `votes_reveal`) to a state; `more` (phones only): how
+ * many entries of the ranking the phone was not sent. */
+export function applyReveal(state, phaseId, { voters, counts_shown: countsShown, ranking, more = 0 }) {
+  const round = { voters, counts_shown: countsShown, ranking, more };
+  state.rankings = { ...(state.rankings || {}), [phaseId]: round };
   if (phaseId === state.phase) delete state.voters; // the vote is closed: no more progress
 }
 
