@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
+from flask.sessions import SessionInterface
 from flask_socketio import SocketIO
 
 from . import config
@@ -36,9 +37,23 @@ class Services:
     views: defaultdict = field(default_factory=lambda: defaultdict(KeptViews))
 
 
+class NoSession(SessionInterface):
+    """facilitate keeps nothing in Flask's session and sets no cookie of it: no session is
+    opened. Flask-SocketIO opens one per event, and each cost a signing serializer, read from
+    the cookie, for nothing (a tenth of a dot's CPU in-process, docs/performance.md). Writing
+    to it fails loudly (Flask's null session)."""
+
+    def open_session(self, app: Flask, request) -> None:
+        return self.make_null_session(app)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        pass
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app from defaults, then FACILITATE_* variables, then `test_config`."""
     app = Flask(__name__)
+    app.session_interface = NoSession()
     settings = config.load(test_config)
     app.config.update(settings)
     app.register_blueprint(web.bp)
@@ -52,6 +67,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         max_http_buffer_size=64 * 1024,
         logger=False,
         engineio_logger=False,
+        manage_session=False,  # no session to copy per connection (NoSession)
     )
     app.extensions["facilitate"] = _services(settings)
     return app

@@ -154,3 +154,16 @@ def test_after_the_close_nothing_in_the_database_ties_anything_to_a_phone(script
     assert suspicious == {"timer_ends_at"}  # the phase timer's end, only while it runs
     assert [w["timer_ends_at"] for w in rows["workshops"]] == [None]
     assert scripted["minutes"]["participants"] == 3  # the count survives, nothing else
+
+
+def test_no_page_or_event_keeps_a_session_of_the_browser(app, client, workshop, phone):
+    """Flask's session is never opened: no signed cookie follows a phone from page to page."""
+    import flask
+
+    for path in ("/", f"/j/{workshop['code']}", f"/b/{workshop['code']}"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "session=" not in response.headers.get("Set-Cookie", "")
+    assert phone.emit("note_add", {"text": "Une idée"}, callback=True)["ok"]
+    with app.test_request_context("/"), pytest.raises(RuntimeError):
+        flask.session["who"] = "anyone"  # a write would fail loudly, not set a cookie
