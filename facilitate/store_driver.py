@@ -2,8 +2,8 @@
 
 A note, a dot, a grid cell and a join run a handful of statements each, thousands of times a
 second in a storm. SQLAlchemy's execution around each (its context, events, result objects)
-cost more CPU than SQLite's own work: a dot took 0.40 ms in the store through it and 0.22 ms
-this way (docs/performance.md). The statements stay SQLAlchemy Core, written once in
+cost more CPU than SQLite's own work: a dot took 0.33 to 0.43 ms of CPU in the store through
+it, 0.16 ms this way (docs/performance.md). The statements stay SQLAlchemy Core, written once in
 `store_core.py` and compiled by SQLAlchemy for the engine's dialect; only the running is direct.
 
 The values passed are str, int, bool and None, which sqlite3 and psycopg both take as they are
@@ -95,13 +95,23 @@ class Driver:
         raw = self.engine.raw_connection()  # the pool's: pings and pragmas apply as usual
         try:
             yield Connection(self, raw)
-            raw.commit()
+            try:
+                raw.commit()
+            except self.dbapi.Error as error:  # as SQLAlchemy would raise it
+                raise DBAPIError.instance("COMMIT", None, error, self.dbapi.Error) from error
         except BaseException:
-            if raw.dbapi_connection is not None:  # not already invalidated
-                raw.rollback()
+            self._roll_back(raw)
             raise
         finally:
             raw.close()
+
+    def _roll_back(self, raw) -> None:
+        if raw.dbapi_connection is None:  # invalidated: nothing left to roll back
+            return
+        try:
+            raw.rollback()
+        except self.dbapi.Error as error:  # a dead connection: the pool replaces it
+            raw.invalidate(error)
 
     connect = begin  # a block that only reads commits nothing
 
