@@ -50,9 +50,28 @@ class NoSession(SessionInterface):
         pass
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+SOCKETIO_PATH = "/socket.io"  # Flask-SocketIO's default, which the pages' client uses
+
+
+class App(Flask):
+    """Flask, with Socket.IO's events left out of URL routing.
+
+    Flask-SocketIO runs each event in a request context made from the connection's first
+    request, whose path (/socket.io/) no route matches. Flask kept the NotFound, and its
+    traceback held the context that held it: a garbage cycle of some 58 objects per event, which
+    the collector then had to find (a fifth of the server's CPU in a vote storm,
+    docs/performance.md). Nothing in a handler needs a route.
+    """
+
+    def create_url_adapter(self, request):
+        if request is not None and request.path.rstrip("/") == SOCKETIO_PATH:
+            return None
+        return super().create_url_adapter(request)
+
+
+def create_app(test_config: dict | None = None) -> App:
     """Build the app from defaults, then FACILITATE_* variables, then `test_config`."""
-    app = Flask(__name__)
+    app = App(__name__)
     app.session_interface = NoSession()
     settings = config.load(test_config)
     app.config.update(settings)

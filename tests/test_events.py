@@ -444,3 +444,25 @@ def test_the_kept_snapshot_follows_the_writes_as_a_fresh_read_would(app, client,
         assert phone.emit("grid_set", cell, callback=True)["ok"]
     assert store._snapshots[code].workshop.rev == store.snapshot(code).workshop.rev
     same_as_fresh()
+
+
+def test_events_leave_no_garbage_cycle_behind(phone, console):
+    """An event's request context is freed when the event ends, not by the cycle collector: a
+    thousand phones' events would otherwise keep it busy (docs/performance.md)."""
+    import gc
+
+    from flask.ctx import RequestContext
+
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        for i in range(5):
+            assert phone.emit("note_add", {"text": f"Idée {i}"}, callback=True)["ok"]
+            assert console.emit("sync", {}, callback=True)["ok"]
+        assert phone.emit("note_add", {"text": ""}, callback=True)["ok"] is False  # a refusal
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, RequestContext | BaseException)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+    assert left == []
