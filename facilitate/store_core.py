@@ -8,7 +8,7 @@ rarer writes stay in the ORM, clearer to read.
 import json
 from functools import lru_cache
 
-from sqlalchemy import bindparam, delete, distinct, false, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, distinct, false, func, insert, select, update
 
 from .kits import Kit
 from .models import (
@@ -57,28 +57,30 @@ PENDING_NOTES = (
 
 TABLES, GRID_ROWS = TableRow.__table__, GridRowRow.__table__
 CONTRIBUTIONS = ContributionRow.__table__
-PHASE_HAS_TABLES = select(func.count()).where(
-    TABLES.c.workshop_id == bindparam("workshop_id"), TABLES.c.phase == bindparam("phase")
-)
-TABLE_EXISTS = select(TABLES.c.id).where(
-    TABLES.c.workshop_id == bindparam("workshop_id"),
-    TABLES.c.phase == bindparam("phase"),
-    TABLES.c.id == bindparam("table_id"),
-)
-GRID_ROW = select(GRID_ROWS.c.phase, GRID_ROWS.c.table_id, GRID_ROWS.c.position).where(
-    GRID_ROWS.c.workshop_id == bindparam("workshop_id"), GRID_ROWS.c.id == bindparam("row_id")
-)
+# How many tables the phase has, and whether `table_id` is one of them, in one round trip.
+PHASE_TABLES = select(
+    func.count(), func.count(case((TABLES.c.id == bindparam("table_id"), 1)))
+).where(TABLES.c.workshop_id == bindparam("workshop_id"), TABLES.c.phase == bindparam("phase"))
+# A grid row, and how many contributions its cell `cell_column` already holds.
+GRID_ROW_AND_CELL = select(
+    GRID_ROWS.c.phase,
+    GRID_ROWS.c.table_id,
+    GRID_ROWS.c.position,
+    select(func.count())
+    .where(
+        CONTRIBUTIONS.c.workshop_id == GRID_ROWS.c.workshop_id,
+        CONTRIBUTIONS.c.row_id == GRID_ROWS.c.id,
+        CONTRIBUTIONS.c.column == bindparam("cell_column"),
+    )
+    .scalar_subquery()
+    .label("in_cell"),
+).where(GRID_ROWS.c.workshop_id == bindparam("workshop_id"), GRID_ROWS.c.id == bindparam("row_id"))
 GRID_ROWS_AT_TABLE = select(func.count()).where(
     GRID_ROWS.c.workshop_id == bindparam("workshop_id"),
     GRID_ROWS.c.phase == bindparam("phase"),
     GRID_ROWS.c.table_id.is_not_distinct_from(bindparam("table_id")),
 )
 INSERT_GRID_ROW = insert(GRID_ROWS)
-CONTRIBUTIONS_IN_CELL = select(func.count()).where(
-    CONTRIBUTIONS.c.workshop_id == bindparam("workshop_id"),
-    CONTRIBUTIONS.c.row_id == bindparam("row_id"),
-    CONTRIBUTIONS.c.column == bindparam("cell_column"),
-)
 INSERT_CONTRIBUTION = insert(CONTRIBUTIONS)
 
 DOTS = DotRow.__table__

@@ -14,13 +14,11 @@ from .grid import Contribution, GridRow, Table
 from .models import ContributionRow, GridRowRow, NoteRow, TableRow, ThemeRow
 from .store_core import (
     BUMP_OPEN_WORKSHOP,
-    CONTRIBUTIONS_IN_CELL,
-    GRID_ROW,
+    GRID_ROW_AND_CELL,
     GRID_ROWS_AT_TABLE,
     INSERT_CONTRIBUTION,
     INSERT_GRID_ROW,
-    PHASE_HAS_TABLES,
-    TABLE_EXISTS,
+    PHASE_TABLES,
     kit_from_json,
 )
 from .workshop import Change
@@ -120,16 +118,10 @@ class GridStore:
         phase = grid.grid_phase(kit_from_json(bumped.kit_json), bumped.phase, cell.get("phase"))
         column = grid.check_column(phase, cell.get("column"))
         table = self._cell_table(db, workshop_id, phase.id, cell.get("group"))
-        grid_row = self._cell_row(db, workshop_id, phase.id, table, cell.get("row"), column)
-        at = {"workshop_id": workshop_id, "row_id": grid_row.id, "cell_column": column}
-        added = Contribution(
-            contribution_id,
-            grid_row.id,
-            column,
-            text,
-            db.execute(CONTRIBUTIONS_IN_CELL, at).scalar_one(),
-            1,
+        grid_row, in_cell = self._cell_row(
+            db, workshop_id, phase.id, table, cell.get("row"), column
         )
+        added = Contribution(contribution_id, grid_row.id, column, text, in_cell, 1)
         db.execute(
             INSERT_CONTRIBUTION,
             {
@@ -148,39 +140,33 @@ class GridStore:
 
     @staticmethod
     def _cell_table(db, workshop_id: int, phase: str, group: object) -> str | None:
-        at = {"workshop_id": workshop_id, "phase": phase}
-        if not db.execute(PHASE_HAS_TABLES, at).scalar_one():
-            if group is not None:
-                raise Refusal("unknown_table")
+        named = group if isinstance(group, str) else None
+        at = {"workshop_id": workshop_id, "phase": phase, "table_id": named}
+        tables, found = db.execute(PHASE_TABLES, at).one()
+        if not tables and group is None:  # a grid without tables
             return None
-        found = (
-            db.execute(TABLE_EXISTS, {**at, "table_id": group}) if isinstance(group, str) else None
-        )
-        if found is None or found.first() is None:
+        if not found:
             raise Refusal("unknown_table")
         return group
 
     @staticmethod
-    def _cell_row(db, workshop_id: int, phase: str, table, row_id: object, column: str) -> GridRow:
+    def _cell_row(
+        db, workshop_id: int, phase: str, table, row_id: object, column: str
+    ) -> tuple[GridRow, int]:
+        """The row a contribution goes to, and how many its cell already holds."""
         if row_id is None:
             if column != "situation":  # a row starts from its work situation
                 raise Refusal("unknown_row")
             at = {"workshop_id": workshop_id, "phase": phase, "table_id": table}
             position = db.execute(GRID_ROWS_AT_TABLE, at).scalar_one()
             new = GridRow(rules.clean_note_id(None), phase, table, position)
-            db.execute(
-                INSERT_GRID_ROW,
-                {**at, "id": new.id, "position": position},
-            )
-            return new
-        found = (
-            db.execute(GRID_ROW, {"workshop_id": workshop_id, "row_id": row_id}).first()
-            if isinstance(row_id, str)
-            else None
-        )
+            db.execute(INSERT_GRID_ROW, {**at, "id": new.id, "position": position})
+            return new, 0  # a new row's cells are empty
+        at = {"workshop_id": workshop_id, "row_id": row_id, "cell_column": column}
+        found = db.execute(GRID_ROW_AND_CELL, at).first() if isinstance(row_id, str) else None
         if found is None or found.phase != phase or found.table_id != table:
             raise Refusal("unknown_row")
-        return GridRow(row_id, found.phase, found.table_id, found.position)
+        return GridRow(row_id, found.phase, found.table_id, found.position), found.in_cell
 
     def edit_contribution(self, code: str, contribution_id: str, text: str, version: int) -> Change:
         """The facilitator rewords a contribution; refused if it changed since they read it."""
