@@ -40,7 +40,7 @@ class Services:
 class NoSession(SessionInterface):
     """facilitate keeps nothing in Flask's session and sets no cookie of it: no session is
     opened. Flask-SocketIO opens one per event, and each cost a signing serializer, read from
-    the cookie, for nothing (a tenth of a dot's CPU in-process, docs/performance.md). Writing
+    the cookie, for nothing (a fifth of a dot's CPU in-process, docs/performance.md). Writing
     to it fails loudly (Flask's null session)."""
 
     def open_session(self, app: Flask, request) -> None:
@@ -59,8 +59,8 @@ class App(Flask):
     Flask-SocketIO runs each event in a request context made from the connection's first
     request, whose path (/socket.io/) no route matches. Flask kept the NotFound, and its
     traceback held the context that held it: a garbage cycle of some 58 objects per event, which
-    the collector then had to find (a fifth of the server's CPU in a vote storm,
-    docs/performance.md). Nothing in a handler needs a route.
+    the collector then had to find (without them, it spends less than half as long in a vote
+    storm, docs/performance.md). Nothing in a handler needs a route.
     """
 
     def create_url_adapter(self, request):

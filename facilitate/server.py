@@ -38,7 +38,7 @@ def _collect_garbage_less_often() -> None:
     """Keep the cyclic garbage collector out of a storm's way.
 
     With a thousand phones connected, each full collection walked every object of every
-    connection: 70 to 140 ms during which nothing else ran, five times in a vote storm
+    connection: 60 to 140 ms during which nothing else ran, five times in a vote storm
     (docs/performance.md). What is loaded at start (modules, kits, compiled statements) stays
     for the life of the process: frozen, no collection walks it again. Full collections come ten
     times less often; young objects are still collected as before.
