@@ -89,8 +89,14 @@ class Pusher:
     def push(self, code: str, change: Change) -> None:
         """Deliver one committed change to every screen whose view shows it."""
         emit, now = self.socketio.emit, time.time()
-        emit(*views.board_update(change, now), to=room(code, views.BOARD))
-        emit(*views.facilitator_update(change, now), to=room(code, views.FACILITATOR))
+        board = views.board_update(change, now)
+        facilitator = views.facilitator_update(change, now)
+        screens = room(code, views.BOARD), room(code, views.FACILITATOR)
+        if board == facilitator:  # most changes: one packet, encoded once, for both screens
+            emit(*board, to=list(screens))
+        else:  # a note: the console also sees whether it is held
+            emit(*board, to=screens[0])
+            emit(*facilitator, to=screens[1])
         direct = views.phone_now(change, now)
         if direct:
             emit(*direct, to=room(code, views.PARTICIPANT))

@@ -91,6 +91,30 @@ def test_votes_cast_on_both_processes_add_up_exactly(two_servers):
         sio.disconnect()
 
 
+def test_a_vote_on_one_process_reaches_the_board_and_the_console_on_the_other(two_servers):
+    """What the two screens see alike goes out as one packet to both rooms, through Redis."""
+    a, b = two_servers
+    links = a.open_session()
+    code, key = links["code"], links["facilitator_key"]
+    heard = {"board": threading.Event(), "facilitator": threading.Event()}
+    screens = []
+    for role, extra in (("facilitator", {"key": key}), ("board", {})):
+        screen = socketio.Client()
+        screen.on("votes_progress", lambda p, role=role: p["voters"] == 1 and heard[role].set())
+        screen.connect(b.url, transports=["websocket"])
+        assert screen.call("join", {"code": code, "role": role, **extra}, timeout=5)["ok"]
+        screens.append(screen)
+    console = screens[0]
+    console.call("phase_set", {"phase": "idees"})
+    phone = client(a, {"code": code, "role": "participant"})
+    note_id = phone.call("note_add", {"text": "Des pauses"}, timeout=5)["note"]["id"]
+    console.call("phase_set", {"phase": "gommettes"})
+    assert phone.call("vote_cast", {"note_id": note_id}, timeout=5)["ok"]
+    assert heard["board"].wait(5) and heard["facilitator"].wait(5)
+    for sio in (*screens, phone):
+        sio.disconnect()
+
+
 def test_phones_hear_of_changes_committed_on_the_other_process(two_servers):
     a, b = two_servers
     links = a.open_session()
