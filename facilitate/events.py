@@ -55,8 +55,10 @@ def services():
 EVENT_ROLES: dict[str, tuple[str, ...]] = {}
 
 
-def acknowledged(event: str, *roles: str) -> Callable:
-    """Register a handler for `event`, open to `roles` (any joined role when none are given)."""
+def acknowledged(event: str, *roles: str, reads: bool = False) -> Callable:
+    """Register a handler for `event`, open to `roles` (any joined role when none are given).
+
+    A phone's events count against its budget of writes, or of reads when the event `reads`."""
     EVENT_ROLES[event] = roles
 
     def register(handler: Callable) -> Callable:
@@ -70,7 +72,10 @@ def acknowledged(event: str, *roles: str) -> Callable:
                     raise Refusal("invalid_payload")
                 seat = None if event == "join" else _seat(roles)
                 if seat and seat.role == views.PARTICIPANT:
-                    services().throttle.write(request.sid, seat.token)
+                    if reads:
+                        services().throttle.read(request.sid)
+                    else:
+                        services().throttle.write(request.sid, seat.token)
                 return {"ok": True, **handler(payload, seat)}
             except Refusal as refusal:
                 return {"ok": False, "error": refusal.as_dict()}
@@ -201,14 +206,14 @@ def _state(seat: Seat, mine: list[dict] | None = None) -> dict:
     return views.with_live_parts(role, view, snapshot, time.time(), _phones(code), mine)
 
 
-@acknowledged("sync")
+@acknowledged("sync", reads=True)
 def sync(_payload: dict, seat: Seat) -> dict:
     """Sent by a screen that saw a gap in `rev`; answers with a fresh snapshot."""
     mine = services().store.my_dots(seat.code, seat.token) if seat.token else None
     return {"state": _state(seat, mine)}
 
 
-@acknowledged("grid_follow", views.PARTICIPANT)
+@acknowledged("grid_follow", views.PARTICIPANT, reads=True)
 def grid_follow(payload: dict, seat: Seat) -> dict:
     """Sent by a phone that chose its table (`tables`: grid phase -> table): from now on it gets
     the grid of its own tables, and the ack carries that grid as it stands."""

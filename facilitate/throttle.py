@@ -15,6 +15,9 @@ from .errors import Refusal
 # (how many, in how many seconds). A phone: five grid cells in a row, three dots and a change of
 # mind, or an outbox emptied after a dead spot all stay far below this; a script does not.
 PARTICIPANT_WRITES = ((30, 10.0), (300, 600.0))
+# A phone's reads (`sync`, `grid_follow`), per connection, apart from its writes: a phone that
+# wrote a lot may still fetch its table's grid when the facilitator reorders it; a loop does not.
+PARTICIPANT_READS = ((60, 10.0),)
 # Join attempts per connection: a flaky phone reconnects on a new connection each time.
 JOINS = ((10, 60.0),)
 # Wrong codes or keys, whatever the connection: bounds guessing server-wide. A room never makes
@@ -34,6 +37,10 @@ class Throttle:
     def write(self, sid: str, token: str | None) -> None:
         """Count one write by a participant, on its connection and on its token."""
         self._hit(PARTICIPANT_WRITES, ("sid", sid), ("token", token))
+
+    def read(self, sid: str) -> None:
+        """Count one read by a participant, on its connection."""
+        self._hit(PARTICIPANT_READS, ("read", sid))
 
     def join(self, sid: str) -> None:
         """Count one join attempt on this connection; refuse while wrong guesses pour in."""

@@ -35,6 +35,26 @@ def test_the_same_phone_on_a_new_connection_is_still_counted(connect, workshop, 
     assert again.emit("note_add", {"text": "encore"}, callback=True)["error"]["code"] == "slow_down"
 
 
+def test_a_phone_that_wrote_its_fill_still_reads_and_a_read_loop_is_slowed(
+    connect, workshop, console
+):
+    code = workshop["code"]
+    console.emit("phase_set", {"phase": "grille"}, callback=True)
+    assert console.emit("table_add", {"name": "Table 1"}, callback=True)["ok"]
+    table_id = console.emit("sync", {}, callback=True)["state"]["tables"][0]["id"]
+    phone = connect({"code": code, "role": "participant"})
+    for i in range(30):  # its whole budget of writes
+        cell = {"row": None, "column": "situation", "text": f"s{i}", "group": table_id}
+        assert phone.emit("grid_set", cell, callback=True)["ok"]
+    cell = {"row": None, "column": "situation", "text": "de trop", "group": table_id}
+    assert phone.emit("grid_set", cell, callback=True)["error"]["code"] == "slow_down"
+    follow = phone.emit("grid_follow", {"tables": {"grille": table_id}}, callback=True)
+    assert follow["ok"] and len(follow["grid"]["rows"]) == 30  # it still gets its table's grid
+    reads = [phone.emit("sync", {}, callback=True) for _ in range(60)]
+    assert [r["ok"] for r in reads] == [True] * 59 + [False]  # 60 reads in 10 s, the follow too
+    assert reads[-1]["error"]["code"] == "slow_down"
+
+
 def test_human_speed_is_never_refused(connect, workshop, console):
     """Five grid cells in a row, dots placed and taken back, a note or two."""
     code = workshop["code"]
