@@ -89,14 +89,8 @@ class Pusher:
     def push(self, code: str, change: Change) -> None:
         """Deliver one committed change to every screen whose view shows it."""
         emit, now = self.socketio.emit, time.time()
-        board = views.board_update(change, now)
-        facilitator = views.facilitator_update(change, now)
-        screens = room(code, views.BOARD), room(code, views.FACILITATOR)
-        if board == facilitator:  # most changes: one packet, encoded once, for both screens
-            emit(*board, to=list(screens))
-        else:  # a note: the console also sees whether it is held
-            emit(*board, to=screens[0])
-            emit(*facilitator, to=screens[1])
+        for event, roles in views.screen_updates(change, now):  # one packet per event
+            emit(*event, to=[room(code, role) for role in roles])
         direct = views.phone_now(change, now)
         if direct:
             emit(*direct, to=room(code, views.PARTICIPANT))

@@ -383,12 +383,25 @@ def _phase_payload(change: Change, now: float) -> dict:
     }
 
 
+# The changes the console sees otherwise than the board: a note, which it sees even held.
+CONSOLE_OWN = ("note_added", "note_changed")
+
+
 def facilitator_update(change: Change, now: float) -> tuple[str, dict]:
     """The event the console gets: the board's, with held notes shown as held."""
-    if change.type in ("note_added", "note_changed"):
+    if change.type in CONSOLE_OWN:
         note = note_for_facilitator(change.data["note"])
         return change.type, {"rev": change.rev, "note": note, "pending": change.data["pending"]}
     return board_update(change, now)
+
+
+def screen_updates(change: Change, now: float) -> list[tuple[tuple[str, dict], tuple[str, ...]]]:
+    """The events of the board and the console for a change, each with the roles it goes to:
+    one event for both when they see the change alike, so that it is built and sent once."""
+    board = board_update(change, now)
+    if change.type in CONSOLE_OWN:
+        return [(board, (BOARD,)), (facilitator_update(change, now), (FACILITATOR,))]
+    return [(board, (BOARD, FACILITATOR))]
 
 
 def phone_now(change: Change, now: float) -> tuple[str, dict] | None:

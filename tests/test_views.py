@@ -80,6 +80,14 @@ def test_every_change_gives_the_board_an_event_with_its_rev():
         for update in (views.board_update, views.facilitator_update):
             event, payload = update(change, NOW)
             assert payload["rev"] == change.rev and not keys(payload) & FORBIDDEN_KEYS
+    for change in changes:  # the screens get exactly these, the shared ones as one event
+        sent = views.screen_updates(change, NOW)
+        to = {role: event for event, roles in sent for role in roles}
+        assert to == {
+            views.BOARD: views.board_update(change, NOW),
+            views.FACILITATOR: views.facilitator_update(change, NOW),
+        }
+        assert len(sent) == (2 if change.type == "note_added" else 1)
 
 
 def test_guidance_reaches_the_facilitator_only_and_as_safe_html():
