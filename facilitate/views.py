@@ -99,9 +99,12 @@ PHONE_RANKING = 10
 
 
 def phone_ranking(view: dict) -> dict:
-    """A revealed ranking as a phone gets it: its first entries, and how many more there are."""
-    ranking = view["ranking"]
-    return {**view, "ranking": ranking[:PHONE_RANKING], "more": len(ranking[PHONE_RANKING:])}
+    """A revealed ranking as a phone gets it: its first entries, how many more there are and,
+    when there are, the rank of the first one left off, so that a last entry tied with it still
+    reads "ex æquo"."""
+    kept, left = view["ranking"][:PHONE_RANKING], view["ranking"][PHONE_RANKING:]
+    cut = {"more": len(left), "more_rank": left[0]["rank"]} if left else {"more": 0}
+    return {**view, "ranking": kept, **cut}
 
 
 def _phone_rankings(rounds: dict[str, VoteRound]) -> dict:

@@ -214,22 +214,27 @@ def test_a_phone_shows_the_first_priorities_and_sends_to_the_screen_for_the_rest
     ideas = [f"Idée numéro {i}" for i in range(1, 13)]
     ids = [writer.call("note_add", {"text": text})["note"]["id"] for text in ideas]
     facilitator.call("phase_set", {"phase": "gommettes"})
-    for first in range(0, len(ids), 3):  # each idea one dot, three per phone
+    # Ideas 1 to 9 get two dots (all first, tied), 10 to 12 one (tied 10th): the 10th shown
+    # shares its rank with the two left off.
+    dots = ids[:9] + ids[:9] + ids[9:]
+    for first in range(0, len(dots), 3):  # three dots per phone, on three different ideas
         voter = socketio.Client()
         voter.connect(live_server.url, transports=["websocket"])
         voter.call("join", {"code": code, "role": "participant"})
-        for note_id in ids[first : first + 3]:
+        for note_id in dots[first : first + 3]:
             assert voter.call("vote_cast", {"note_id": note_id})["ok"]
         voter.disconnect()
     phone = browser.new_context(**PHONE).new_page()
     phone.goto(links["join_url"])
     expect(phone.locator(".ballot-item")).to_have_count(12)
     assert facilitator.call("votes_reveal", {})["ok"]
-    expect(phone.locator("#ranking li")).to_have_count(10)
-    expect(phone.get_by_text("Et 2 autres priorités, sur l'écran de la salle.")).to_be_visible()
-    phone.reload()  # the same from a snapshot
-    expect(phone.locator("#ranking li")).to_have_count(10)
-    expect(phone.get_by_text("Et 2 autres priorités, sur l'écran de la salle.")).to_be_visible()
+    for _ in ("as revealed", "from a snapshot"):
+        expect(phone.locator("#ranking li")).to_have_count(10)
+        expect(phone.get_by_text("Et 2 autres priorités, sur l'écran de la salle.")).to_be_visible()
+        last = phone.locator("#ranking li").last
+        expect(last.locator(".rank-figure")).to_have_text("10")
+        expect(last.locator(".rank-tie")).to_have_text("ex æquo")
+        phone.reload()
     screenshot(phone, "phone-ranking-more-360")
     for client in (writer, facilitator):
         client.disconnect()

@@ -180,11 +180,13 @@ def test_phones_get_the_first_priorities_and_the_board_the_whole_ranking(room, c
     assert len(whole) == PHONE_RANKING + 2
     [(_, revealed)] = received(room.phones[0], "votes_revealed")
     assert revealed["ranking"] == whole[:PHONE_RANKING] and revealed["more"] == 2
+    assert revealed["more_rank"] == whole[PHONE_RANKING]["rank"] == 1  # one dot each: all tied
     rejoined = connect({"code": room.code, "role": "participant"}).ack["state"]
     assert rejoined["rankings"]["gommettes"]["ranking"] == whole[:PHONE_RANKING]
     assert rejoined["rankings"]["gommettes"]["more"] == 2
+    assert rejoined["rankings"]["gommettes"]["more_rank"] == 1
     board = room.board.emit("sync", {}, callback=True)["state"]["rankings"]["gommettes"]
-    assert board["ranking"] == whole and "more" not in board
+    assert board["ranking"] == whole and "more" not in board and "more_rank" not in board
 
 
 def test_fewer_than_three_voters_see_no_count(room):

@@ -63,9 +63,9 @@ export function applyThemes(state, { themes, grouping }) {
 }
 
 /** Apply `votes_revealed` (or the ack of `votes_reveal`) to a state; `more` (phones only): how
- * many entries of the ranking the phone was not sent. */
-export function applyReveal(state, phaseId, { voters, counts_shown: countsShown, ranking, more = 0 }) {
-  const round = { voters, counts_shown: countsShown, ranking, more };
+ * many entries of the ranking the phone was not sent, `more_rank` the rank of the first of them. */
+export function applyReveal(state, phaseId, { voters, counts_shown: countsShown, ranking, more = 0, more_rank: moreRank }) {
+  const round = { voters, counts_shown: countsShown, ranking, more, more_rank: moreRank };
   state.rankings = { ...(state.rankings || {}), [phaseId]: round };
   if (phaseId === state.phase) delete state.voters; // the vote is closed: no more progress
 }
@@ -100,10 +100,13 @@ export function votersText(count) {
   return tn(count, "{n} personne a voté", "{n} personnes ont voté");
 }
 
-/** How many items share each rank: a shared rank is a tie ("ex æquo"). */
-function rankCounts(ranking) {
+/** How many items share each rank: a shared rank is a tie ("ex æquo"). A phone's ranking is cut
+ * (`more`): the first entry left off still counts, so that the last one shown is not alone. */
+function rankCounts(round) {
   const counts = new Map();
-  for (const entry of ranking) counts.set(entry.rank, (counts.get(entry.rank) || 0) + 1);
+  const count = (rank) => counts.set(rank, (counts.get(rank) || 0) + 1);
+  for (const entry of round.ranking) count(entry.rank);
+  if (round.more) count(round.more_rank);
   return counts;
 }
 
@@ -114,7 +117,7 @@ function rankCounts(ranking) {
  * `extra(entry, item)` may append more to each item (the COPIL's decision, a form).
  */
 export function rankingItems(round, { bars = false, extra = () => {} } = {}) {
-  const ties = rankCounts(round.ranking);
+  const ties = rankCounts(round);
   const best = Math.max(1, ...round.ranking.map((entry) => entry.votes || 0));
   return round.ranking.map((entry) => {
     const item = el("li", "rank-item");
