@@ -2,6 +2,8 @@
 
 For each N, starts facilitate and the bare server in turn (subprocesses on free ports, a temporary
 data folder each), runs the scenarios against both, prints the figures and facilitate/bare.
+With --processes K > 1, each is K processes on one Redis queue (facilitate on a throwaway
+PostgreSQL database) and the phones are dealt among them.
 """
 
 import argparse
@@ -9,10 +11,11 @@ import asyncio
 import json
 import sys
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 from . import report, scenarios
-from .servers import Bare, Facilitate, raise_open_files_limit
+from .servers import Bare, Cluster, Facilitate, raise_open_files_limit, throwaway_postgres
 
 ORDER = ("join", "notes", "votes", "grid", "reconnect")
 
@@ -28,9 +31,25 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--table-size", type=int, default=10, help="phones per table in the grid (0: one grid)"
     )
     parser.add_argument("--servers", default="facilitate,bare", help="which servers to drive")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="server processes on one Redis queue"
+    )
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        help="facilitate's database (sqlite for one process, else postgresql)",
+    )
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--json", type=Path, help="write every figure to this file")
     parser.add_argument("--svg", type=Path, help="plot projector p99 against N to this file")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.processes < 1:
+        parser.error("--processes must be 1 or more")
+    if args.processes > 1 and args.database == "sqlite":
+        parser.error("several processes share a PostgreSQL database, not SQLite")
+    args.database = args.database or ("postgresql" if args.processes > 1 else "sqlite")
+    return args
 
 
 def chosen(scenario: str) -> list[str]:
@@ -69,12 +88,27 @@ def _cpu_per_write(result: dict, cpu: float) -> None:
 
 
 def bench_one(kind, args, phones: int) -> dict:
-    with tempfile.TemporaryDirectory(prefix=f"bench-{kind.name}-") as folder:
-        server = kind(Path(folder)).start()
+    with ExitStack() as stack:
+        folder = Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix=f"bench-{kind.name}-"))
+        )
+        server = _servers(kind, args, folder, stack).start()
         try:
             return asyncio.run(drive(server, args, phones))
         finally:
             server.stop()
+
+
+def _servers(kind, args, folder: Path, stack: ExitStack):
+    """One server, or `--processes` of them on one queue (and, for facilitate, one database)."""
+    options = {"redis_url": args.redis} if args.processes > 1 else {}
+    if kind is Facilitate and args.database == "postgresql":
+        options["database_url"] = stack.enter_context(throwaway_postgres(args.postgres))
+    members = []
+    for i in range(args.processes):
+        (folder / str(i)).mkdir()
+        members.append(kind(folder / str(i), **options))
+    return members[0] if args.processes == 1 else Cluster(members)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     for phones in args.phones:
         print(f"N = {phones} phones (open files limit {limit})", file=sys.stderr, flush=True)
         run = {"phones": phones, "servers": {k.name: bench_one(k, args, phones) for k in kinds}}
+        run |= {"processes": args.processes, "database": args.database}
         runs.append(run)
         print(report.table(run), flush=True)
     output = {"machine": report.machine(), "runs": runs}

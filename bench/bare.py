@@ -16,7 +16,7 @@ from flask import Flask  # noqa: E402
 from flask_socketio import SocketIO, join_room  # noqa: E402
 
 app = Flask(__name__)
-socketio = SocketIO(app, async_mode="eventlet")
+socketio = SocketIO(async_mode="eventlet")  # bound in main(), once the queue is known
 BOARD = "board"
 
 
@@ -59,7 +59,9 @@ def anything(_event, *_args):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--redis", help="a message queue shared with other processes")
     args = parser.parse_args()
+    socketio.init_app(app, message_queue=args.redis)
     socketio.run(app, host="127.0.0.1", port=args.port, log_output=False)
 
 

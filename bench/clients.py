@@ -102,7 +102,8 @@ class Board(Screen):
         self.seen: dict[str, float] = {}  # note or contribution id -> first receipt
         self.copies: Counter = Counter()  # id -> how many times it was shown
         self.progress: list[float] = []  # receipt times of votes_progress, in arrival order
-        self.presence: list[tuple[float, int]] = []
+        self.presence: list[tuple[float, int]] = []  # (receipt, phones of every process)
+        self.phones_per_process: dict[object, int] = {}
         for event in self.EVENTS:
             self.sio.on(event, self._handler(event))
 
@@ -119,8 +120,9 @@ class Board(Screen):
                 self._saw(payload["contribution"]["id"], t)
             elif event == "votes_progress":
                 self.progress.append(t)
-            else:
-                self.presence.append((t, payload["participants"]))
+            else:  # each process counts its own phones; the page adds them up
+                self.phones_per_process[payload.get("process")] = payload["participants"]
+                self.presence.append((t, sum(self.phones_per_process.values())))
 
         return record
 

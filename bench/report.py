@@ -60,8 +60,13 @@ def p99(result: dict | None, key: str = "projector") -> float | None:
 
 def table(run: dict) -> str:
     """One N: a line per scenario and server, then the ratio facilitate/bare of projector p99."""
+    processes = run.get("processes", 1)
+    where = f" on {processes} processes" if processes > 1 else ""
+    where += (
+        f", facilitate on {run['database']}" if run.get("database", "sqlite") != "sqlite" else ""
+    )
     head = (
-        f"\nN = {run['phones']} phones; latencies p50/p95/p99 in ms\n"
+        f"\nN = {run['phones']} phones{where}; latencies p50/p95/p99 in ms\n"
         f"{'scenario':<10}{'server':<11}{'projector':>18}{'phones':>18}{'ack':>18}"
         f"{'writes/s':>9}  {'lost/dup':>8}  errors"
     )

@@ -35,9 +35,12 @@ class Run:
         self.table_size = table_size  # phones per table in the grid; 0: one grid for all
         self.links = server.open_session()
         code, key = self.links["code"], self.links["facilitator_key"]
-        self.board = Board(server.url, code)
-        self.console = Board(server.url, code, "facilitator", key)
-        self.phones = [Phone(server.url, code, sampled=i < sample) for i in range(phones)]
+        # With several processes, the screens on the first and last, the phones dealt among all:
+        # most of what a screen sees then crossed the queue.
+        urls = server.urls
+        self.board = Board(urls[0], code)
+        self.console = Board(urls[-1], code, "facilitator", key)
+        self.phones = [Phone(urls[i % len(urls)], code, sampled=i < sample) for i in range(phones)]
         self.sampled = self.phones[:sample]
         self.real = server.name == "facilitate"  # the bare server keeps nothing to check
 

@@ -9,6 +9,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 FILES_WANTED = 65536  # 1,000 phones need 1,000+ sockets on each side of the loopback
@@ -27,6 +30,20 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@contextmanager
+def throwaway_postgres(server: str, prefix: str = "facilitate_bench") -> Iterator[str]:
+    """A new PostgreSQL database on `server` (`postgresql://user@host:port`), dropped after."""
+    import psycopg  # only runs that ask for PostgreSQL need it reachable
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=3) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield f"{server}/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def rss_kb(pid: int) -> int:
@@ -58,6 +75,11 @@ class Server:
 
     def command(self) -> list[str]:
         raise NotImplementedError
+
+    @property
+    def urls(self) -> list[str]:
+        """Where phones may connect: one address here, one per process in a `Cluster`."""
+        return [self.url]
 
     def start(self, timeout: float = 20) -> "Server":
         with open(self.log, "ab") as log:
@@ -109,12 +131,20 @@ class Facilitate(Server):
 
     name = "facilitate"
 
-    def __init__(self, data_dir: Path, port: int | None = None, database_url: str | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        database_url: str | None = None,
+        redis_url: str | None = None,
+    ):
         super().__init__(data_dir, port)
         self.env["FACILITATE_DATA_DIR"] = str(self.data_dir)
         self.env["FACILITATE_SECRET_KEY"] = "bench-secret"
         if database_url:
             self.env["FACILITATE_DATABASE_URL"] = database_url
+        if redis_url:
+            self.env["FACILITATE_REDIS_URL"] = redis_url
 
     def command(self) -> list[str]:
         port = str(self.port)
@@ -134,9 +164,54 @@ class Bare(Server):
 
     name = "bare"
 
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, redis_url: str | None = None
+    ) -> None:
         super().__init__(data_dir, port)
         self.env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+        self.redis_url = redis_url
 
     def command(self) -> list[str]:
-        return [sys.executable, "-m", "bench.bare", "--port", str(self.port)]
+        queue = ["--redis", self.redis_url] if self.redis_url else []
+        return [sys.executable, "-m", "bench.bare", "--port", str(self.port), *queue]
+
+
+class Cluster:
+    """Several processes of one server on one message queue, as behind a proxy with no sticky
+    sessions: phones are dealt among `urls`. Read as one server: CPU and memory add up, and a
+    crash kills them all."""
+
+    def __init__(self, members: list[Server]) -> None:
+        self.members = members
+        self.name = members[0].name
+        self.url = members[0].url
+
+    @property
+    def urls(self) -> list[str]:
+        return [member.url for member in self.members]
+
+    @property
+    def pid(self) -> tuple[int, ...]:
+        return tuple(member.pid for member in self.members)
+
+    def start(self) -> "Cluster":
+        for member in self.members:
+            member.start()
+        return self
+
+    def stop(self) -> None:
+        for member in self.members:
+            member.stop()
+
+    def kill(self) -> None:
+        for member in self.members:
+            member.kill()
+
+    def rss_kb(self) -> int:
+        return sum(member.rss_kb() for member in self.members)
+
+    def cpu_seconds(self) -> float:
+        return sum(member.cpu_seconds() for member in self.members)
+
+    def open_session(self) -> dict:
+        return self.members[0].open_session()

@@ -3,7 +3,6 @@
 import os
 import shutil
 import subprocess
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -11,7 +10,7 @@ import pytest
 import socketio as python_socketio
 from sqlalchemy import text
 
-from bench.servers import Facilitate, free_port
+from bench.servers import Facilitate, free_port, throwaway_postgres
 from facilitate.app import create_app, socketio
 from facilitate.models import Base
 
@@ -21,17 +20,13 @@ POSTGRES = os.environ.get("FACILITATE_TEST_POSTGRES", "postgresql://postgres@127
 @pytest.fixture(scope="session")
 def postgres_url():
     """A throwaway PostgreSQL database for this test run, dropped at the end."""
-    name = f"facilitate_test_{uuid.uuid4().hex[:8]}"
     try:
-        admin = psycopg.connect(f"{POSTGRES}/postgres", autocommit=True, connect_timeout=3)
+        with throwaway_postgres(POSTGRES, "facilitate_test") as url:
+            yield url
     except psycopg.OperationalError as error:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL unreachable at {POSTGRES}: {error}")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@{POSTGRES.split('@', 1)[1]}/{name}"
-    admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -22,15 +22,22 @@ PHONES = 10
 SCENARIOS = ("join", "notes", "votes", "grid", "reconnect")
 
 
-@pytest.fixture(scope="module")
-def figures(tmp_path_factory):
-    """One real run of `python -m bench` on every scenario, against facilitate and bare."""
+@pytest.fixture(scope="module", params=[1, 2], ids=["one-process", "two-processes"])
+def figures(request, tmp_path_factory):
+    """One real run of `python -m bench` on every scenario, against facilitate and bare: one
+    process on SQLite, then two on the machine's Redis and a throwaway PostgreSQL database."""
     out = tmp_path_factory.mktemp("bench") / "bench.json"
     command = [sys.executable, "-m", "bench", "--phones", str(PHONES), "--json", str(out)]
+    command += ["--processes", str(request.param)]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ratio" in done.stdout  # the table was printed, with facilitate/bare
-    return json.loads(out.read_text())
+    figures = json.loads(out.read_text())
+    [run] = figures["runs"]
+    assert (run["processes"], run["database"]) == (
+        (1, "sqlite") if request.param == 1 else (2, "postgresql")
+    )
+    return figures
 
 
 def results(figures: dict, server: str) -> dict:
