@@ -10,7 +10,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -97,6 +97,11 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         # Re-entrant, so that an adapter can hold it around a write and its push, keeping the
         # pushes in revision order.
         self.lock = threading.RLock()
+        # A write that changes no screen (a phone's seat) has no push to keep in order: in
+        # PostgreSQL, which orders concurrent writers itself, it need not wait for the others.
+        # SQLite allows one writer at a time, and one waiting for it would freeze the server.
+        sqlite = self.engine.dialect.name == "sqlite"
+        self.quiet_write_lock = self.lock if sqlite else nullcontext()
         self._snapshots: dict[str, Snapshot] = {}  # the latest snapshot read, per workshop
 
     def create_schema(self) -> None:
@@ -253,14 +258,14 @@ class Store(PrioritiesStore, GridStore, PlanStore):
                     return token, known.volunteer, self._dots_of(db, state, known.id)
             if state.closed:
                 return rules.new_secret(), False, []
-        token = rules.new_secret()
-        digest = rules.digest(self.secret_key, token)
-        with self.lock, self.driver.begin() as db:
-            db.execute(
-                INSERT_PARTICIPANT,
-                {"workshop_id": state.id, "token_digest": digest, "volunteer": False},
-            )
-        return token, False, []
+            token = rules.new_secret()
+            digest = rules.digest(self.secret_key, token)
+            with self.quiet_write_lock:  # one statement, committed on its own
+                db.execute(
+                    INSERT_PARTICIPANT,
+                    {"workshop_id": state.id, "token_digest": digest, "volunteer": False},
+                )
+            return token, False, []
 
     def add_note(
         self,

@@ -88,6 +88,10 @@ class Driver:
         self.engine = engine
         self.dbapi = engine.dialect.loaded_dbapi
         self._prepared: dict[tuple, Prepared] = {}  # module-level statements only: bounded
+        # How the driver's connection is told to commit each statement (sqlite3 of Python 3.11
+        # has no `autocommit` attribute; psycopg's `isolation_level` is another thing).
+        sqlite = engine.dialect.name == "sqlite"
+        self._autocommit = ("isolation_level", None) if sqlite else ("autocommit", True)
 
     @contextmanager
     def begin(self):
@@ -113,7 +117,25 @@ class Driver:
         except self.dbapi.Error as error:  # a dead connection: the pool replaces it
             raw.invalidate(error)
 
-    connect = begin  # a block that only reads commits nothing
+    @contextmanager
+    def connect(self):
+        """A block whose statements each commit on their own: reads, or one write that needs no
+        other. In PostgreSQL that spares the round trips of BEGIN and COMMIT (each statement
+        still sees what was committed when it started, as in a transaction at READ COMMITTED);
+        in SQLite, a write outside a transaction commits at once."""
+        raw = self.engine.raw_connection()
+        driver_connection = raw.dbapi_connection
+        name, on = self._autocommit
+        was = getattr(driver_connection, name)
+        try:
+            setattr(driver_connection, name, on)
+            yield Connection(self, raw)
+        finally:
+            try:
+                setattr(driver_connection, name, was)
+            except self.dbapi.Error as error:  # a dead connection: the pool replaces it
+                raw.invalidate(error)
+            raw.close()
 
     def prepared(self, statement, values: dict) -> Prepared:
         keys = tuple(values) if isinstance(statement, Insert) else ()

@@ -1,11 +1,20 @@
 """The hot paths run directly (store_driver.py) behave as through SQLAlchemy, on both backends."""
 
+import threading
+
 import psycopg
 import pytest
 from sqlalchemy import DateTime, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
-from facilitate.store_core import DOTS, INSERT_DOT, PARTICIPANTS, WORKSHOP_STATE, WORKSHOPS
+from facilitate.store_core import (
+    DOTS,
+    INSERT_DOT,
+    INSERT_PARTICIPANT,
+    PARTICIPANTS,
+    WORKSHOP_STATE,
+    WORKSHOPS,
+)
 from facilitate.store_driver import Prepared
 
 
@@ -80,3 +89,42 @@ def test_a_note_after_postgresql_dropped_every_connection_is_stored(
     ack = phone.emit("note_add", {"text": "Après la coupure", "phase": "idees"}, callback=True)
     assert ack["ok"] is True
     assert [n.text for n in _store(app).snapshot(workshop["code"]).notes] == ["Après la coupure"]
+
+
+def test_each_statement_of_a_connect_block_commits_on_its_own(app, workshop):
+    """A `connect` block runs without a transaction: what it writes is there at once, for
+    everyone, and the pooled connection goes back to transactions afterwards."""
+    store = _store(app)
+    with store.driver.connect() as db:
+        at = {
+            "workshop_id": db.execute(WORKSHOP_STATE, {"code": workshop["code"]}).one().id,
+            "volunteer": False,
+        }
+        db.execute(INSERT_PARTICIPANT, {**at, "token_digest": "seen-at-once"})
+        with store.engine.connect() as other:  # another connection, before the block ends
+            digests = other.execute(select(PARTICIPANTS.c.token_digest)).scalars().all()
+            assert "seen-at-once" in digests
+    with pytest.raises(RuntimeError), store.driver.begin() as db:
+        db.execute(INSERT_PARTICIPANT, {**at, "token_digest": "rolled-back"})
+        raise RuntimeError("the block fails")
+    with store.engine.connect() as other:
+        digests = other.execute(select(PARTICIPANTS.c.token_digest)).scalars().all()
+    assert "rolled-back" not in digests
+
+
+def test_a_phone_takes_its_seat_while_another_write_holds_the_lock_on_postgresql_only(
+    app, database_url, workshop
+):
+    """A join changes no screen: in PostgreSQL it does not queue behind the writes (which hold
+    the store's lock to push in order); SQLite allows one writer at a time, so there it waits."""
+    store, done = _store(app), threading.Event()
+
+    def join() -> None:
+        store.join_participant(workshop["code"], None)
+        done.set()
+
+    with store.lock:
+        threading.Thread(target=join, daemon=True).start()
+        joined_under_the_lock = done.wait(3)
+    assert done.wait(5)
+    assert joined_under_the_lock is database_url.startswith("postgresql")
