@@ -62,6 +62,7 @@ class Prepared:
         columns = list(compiled.returning or statement.exported_columns)
         self.row = namedtuple("Row", [c.key or f"c{i}" for i, c in enumerate(columns)], rename=True)
         self.booleans = [i for i, c in enumerate(columns) if isinstance(c.type, Boolean)]
+        self.returns_rows = bool(compiled.returning) or getattr(statement, "is_select", False)
 
     def parameters(self, values: dict):
         params = self.compiled.construct_params(values)  # adds the literal ones (rev + 1)
@@ -158,7 +159,7 @@ class Connection:
         cursor = self.raw.cursor()
         try:
             cursor.execute(prepared.sql, params)
-            return prepared.rows(cursor.fetchall() if cursor.description else [])
+            return prepared.rows(cursor.fetchall() if prepared.returns_rows else [])
         except self.driver.dbapi.Error as error:
             if self.driver.engine.dialect.is_disconnect(error, self.raw.dbapi_connection, cursor):
                 self.raw.invalidate(error)  # the pool opens a new one next time
