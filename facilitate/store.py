@@ -100,8 +100,7 @@ class Store(PrioritiesStore, GridStore, PlanStore):
         # A write that changes no screen (a phone's seat) has no push to keep in order: in
         # PostgreSQL, which orders concurrent writers itself, it need not wait for the others.
         # SQLite allows one writer at a time, and one waiting for it would freeze the server.
-        sqlite = self.engine.dialect.name == "sqlite"
-        self.quiet_write_lock = self.lock if sqlite else nullcontext()
+        self.quiet_write_lock = self.lock if self.driver.sqlite else nullcontext()
         self._snapshots: dict[str, Snapshot] = {}  # the latest snapshot read, per workshop
 
     def create_schema(self) -> None:

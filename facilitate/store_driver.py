@@ -89,10 +89,10 @@ class Driver:
         self.engine = engine
         self.dbapi = engine.dialect.loaded_dbapi
         self._prepared: dict[tuple, Prepared] = {}  # module-level statements only: bounded
+        self.sqlite = engine.dialect.name == "sqlite"  # one writer at a time; else PostgreSQL
         # How the driver's connection is told to commit each statement (sqlite3 of Python 3.11
         # has no `autocommit` attribute; psycopg's `isolation_level` is another thing).
-        sqlite = engine.dialect.name == "sqlite"
-        self._autocommit = ("isolation_level", None) if sqlite else ("autocommit", True)
+        self._autocommit = ("isolation_level", None) if self.sqlite else ("autocommit", True)
 
     @contextmanager
     def begin(self):

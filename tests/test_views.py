@@ -142,3 +142,16 @@ def test_kept_views_follow_every_change_and_rebuild_a_part_only_when_it_changed(
     assert sorted(c["id"] for c in after_cell["grid"]["contributions"]) == ["c1", "c2"]
     whole = kept.shared(views.FACILITATOR, (), celled)["grid"]
     assert sorted(c["id"] for c in whole["contributions"]) == ["c1", "c2"]
+
+
+def test_a_phones_ranking_is_cut_after_ten_and_says_the_rank_where_it_was_cut():
+    def ranking(ranks: list[int]) -> dict:
+        entries = [{"note_id": str(i), "text": f"Idée {i}", "rank": r} for i, r in enumerate(ranks)]
+        return {"voters": 5, "counts_shown": True, "ranking": entries}
+
+    whole = ranking([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 10, 12])  # the 10th tied with the 11th
+    cut = views.phone_ranking(whole)
+    assert cut["ranking"] == whole["ranking"][:10]
+    assert (cut["more"], cut["more_rank"]) == (2, 10)
+    short = ranking([1, 1, 3])
+    assert views.phone_ranking(short) == {**short, "more": 0}  # nothing left off: no rank
